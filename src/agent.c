@@ -1,0 +1,299 @@
+/* agent.c: the hub. Owns the run: bus lines -> signals -> rules -> chains,
+ * engine events -> health -> reports, dashboard keys -> chains. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "log.h"
+#include "loop.h"
+#include "proc.h"
+#include "rules.h"
+#include "signal.h"
+#include "text.h"
+#include "xmalloc.h"
+
+/* Everything the hub knows for one run. */
+struct agent {
+	struct options	*opts;		/* command line */
+	struct config	*cfg;		/* current config (replaced on SIGHUP) */
+	char		*config_path;	/* where cfg came from, NULL = defaults */
+	int		 headless;	/* no dashboard: readable lines on stdout */
+	int		 had_tty;	/* started with a terminal */
+	char		*stdin_buf;	/* partial line typed on stdin (headless) */
+	size_t		 stdin_len;
+};
+
+static struct agent	A;
+
+/* ---- outgoing lines ------------------------------------------------------ */
+
+/* Expand the signals.KEY template with vars (plus {tag}) and send it to the bus. */
+static void
+agent_say(const char *key, const struct text_var *vars, size_t nvars)
+{
+	const char	*tmpl = config_signal(A.cfg, key);
+	struct text_var	*all;
+	char		*line;
+
+	if (tmpl == NULL) {
+		log_error("report", "no signals.%s template in %s", key,
+		    A.cfg->source);
+		return;
+	}
+	all = xcalloc(nvars + 1, sizeof *all);
+	memcpy(all, vars, nvars * sizeof *vars);
+	all[nvars].name = "tag";
+	all[nvars].value = A.cfg->agent.name;
+	line = text_expand(tmpl, all, nvars + 1);
+	free(all);
+	/* -- bus: hand the line to bus_send() -- */
+	log_event("signal_out", json_pack("{s:o, s:n}", "text", log_str(line),
+	    "pane"));
+	free(line);
+}
+
+/* ---- incoming signals ---------------------------------------------------- */
+
+/* Handle one line read from the bus (or typed by hand when manual). */
+static void
+agent_line(const char *line, int manual)
+{
+	struct signal			 sig;
+	const struct config_trigger	*t;
+	const char			*matched = NULL;
+
+	if (signal_parse(line, &sig) != 0)
+		return;
+	if (rules_is_own(A.cfg, &sig)) {
+		signal_free(&sig);
+		return;
+	}
+	t = rules_match(A.cfg, &sig);
+	if (t != NULL) {
+		switch (t->action) {
+		case ACTION_CHAIN:
+			matched = t->chain;
+			break;
+		case ACTION_STATUS:
+			matched = "status";
+			break;
+		case ACTION_RESET:
+			matched = "reset";
+			break;
+		}
+	}
+	log_event("signal_in", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+	    "text", log_str(sig.raw), "name", log_str(sig.name),
+	    "from", log_str(sig.from), "to", log_str(sig.to),
+	    "subject", log_str(sig.subject), "details", log_str(sig.details),
+	    "matched", log_str(matched), "manual", manual));
+	if (t != NULL) {
+		switch (t->action) {
+		case ACTION_CHAIN:
+			/* -- chains: request t->chain with sig as its trigger -- */
+			break;
+		case ACTION_STATUS: {
+			/* -- health: answer from the health model -- */
+			struct text_var	v[] = { { "healthy", "0" },
+			    { "total", "0" }, { "details", "no services" } };
+
+			agent_say("status", v, 3);
+			break;
+		}
+		case ACTION_RESET:
+			/* -- health: reset failed services -- */
+			break;
+		}
+	}
+	signal_free(&sig);
+}
+
+/* ---- headless mode ------------------------------------------------------- */
+
+/* Print one readable line per event on stdout. */
+static void
+agent_headless_event(const char *event, json_t *obj, void *arg)
+{
+	char		 ts[40];
+	const char	*t = json_string_value(json_object_get(obj, "ts"));
+	char		*rest;
+	json_t		*copy;
+
+	(void)arg;
+	snprintf(ts, sizeof ts, "%s", t != NULL && strlen(t) > 19 ?
+	    t + 11 : "");
+	copy = json_deep_copy(obj);
+	json_object_del(copy, "ts");
+	json_object_del(copy, "event");
+	rest = json_dumps(copy, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	printf("%s %-11s %s\n", ts, event, rest != NULL ? rest : "");
+	fflush(stdout);
+	free(rest);
+	json_decref(copy);
+}
+
+/* Lines typed on stdin in headless mode are handled as manual signals. */
+static void
+agent_stdin_read(int fd, int events, void *arg)
+{
+	char	 buf[4096], *nl;
+	ssize_t	 n;
+	size_t	 off;
+
+	(void)events;
+	(void)arg;
+	n = read(fd, buf, sizeof buf);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		loop_fd_del(fd);
+		if (A.had_tty) {
+			/* Our terminal went away: leave as on SIGTERM. */
+			loop_stop();
+		}
+		return;
+	}
+	A.stdin_buf = xrealloc(A.stdin_buf, A.stdin_len + (size_t)n + 1);
+	memcpy(A.stdin_buf + A.stdin_len, buf, (size_t)n);
+	A.stdin_len += (size_t)n;
+	off = 0;
+	while ((nl = memchr(A.stdin_buf + off, '\n', A.stdin_len - off))) {
+		*nl = '\0';
+		agent_line(A.stdin_buf + off, 1);
+		off = (size_t)(nl - A.stdin_buf) + 1;
+	}
+	memmove(A.stdin_buf, A.stdin_buf + off, A.stdin_len - off);
+	A.stdin_len -= off;
+	if (A.stdin_len > 65536)
+		A.stdin_len = 0;
+}
+
+/* ---- process signals ----------------------------------------------------- */
+
+/* SIGTERM/SIGINT: stop cleanly. */
+static void
+agent_sig_stop(int signo, void *arg)
+{
+	(void)arg;
+	log_event("stop", json_pack("{s:i}", "signal", signo));
+	loop_stop();
+}
+
+/* Whether our controlling terminal is gone (pane killed, server died). */
+static int
+agent_tty_gone(void)
+{
+	int	fd;
+
+	if (!A.had_tty)
+		return 0;
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1)
+		return 1;
+	close(fd);
+	return 0;
+}
+
+/* SIGHUP: reload the config, or exit if our terminal hung up. */
+static void
+agent_sig_hup(int signo, void *arg)
+{
+	struct config	*cfg;
+	char		*error = NULL;
+
+	(void)signo;
+	(void)arg;
+	if (agent_tty_gone()) {
+		log_event("stop", json_pack("{s:s}", "reason", "terminal gone"));
+		loop_stop();
+		return;
+	}
+	if (A.config_path == NULL)
+		cfg = config_load_string(config_defaults_yaml, "<defaults>",
+		    &error);
+	else
+		cfg = config_load(A.config_path, &error);
+	if (cfg == NULL) {
+		log_error("config", "reload failed, keeping the old config: %s",
+		    error != NULL ? error : "?");
+		free(error);
+		return;
+	}
+	config_free(A.cfg);
+	A.cfg = cfg;
+	log_event("config_reload", json_pack("{s:o}", "source",
+	    log_str(cfg->source)));
+}
+
+/* SIGUSR1: reopen the log and records files (logrotate). */
+static void
+agent_sig_usr1(int signo, void *arg)
+{
+	(void)signo;
+	(void)arg;
+	log_reopen();
+	/* -- records: records_reopen() -- */
+}
+
+/* ---- run ----------------------------------------------------------------- */
+
+/* Run the agent until asked to stop (takes cfg); returns the exit code. */
+int
+agent_run(struct options *o, struct config *cfg, const char *config_path)
+{
+	int	rc = 0;
+
+	memset(&A, 0, sizeof A);
+	A.opts = o;
+	A.cfg = cfg;
+	A.config_path = config_path != NULL ? xstrdup(config_path) : NULL;
+	A.had_tty = isatty(STDIN_FILENO);
+	A.headless = o->headless;	/* -- dash: fall back when it cannot draw -- */
+
+	loop_init();
+	proc_init();
+	if (o->log_path != NULL && log_open(o->log_path) == -1) {
+		rc = 1;
+		goto out;
+	}
+	loop_signal(SIGTERM, agent_sig_stop, NULL);
+	loop_signal(SIGINT, agent_sig_stop, NULL);
+	loop_signal(SIGHUP, agent_sig_hup, NULL);
+	loop_signal(SIGUSR1, agent_sig_usr1, NULL);
+	if (A.headless) {
+		log_set_observer(agent_headless_event, NULL);
+		fcntl(STDIN_FILENO, F_SETFL,
+		    fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
+		loop_fd_add(STDIN_FILENO, LOOP_READ, agent_stdin_read, NULL);
+	}
+	log_event("start", json_pack("{s:s, s:o, s:i, s:b, s:b}",
+	    "version", PACKAGE_VERSION, "config", log_str(A.cfg->source),
+	    "pid", (int)getpid(), "headless", A.headless,
+	    "dry_run", o->dry_run));
+
+	/* -- bus: connect to tmux and start reading the bus pane -- */
+	/* -- health: start watching the engine -- */
+	/* -- dash: take the terminal -- */
+
+	if (loop_run() == -1) {
+		log_error("loop", "poll: %s", strerror(errno));
+		rc = 1;
+	}
+
+	/* -- dash: give the terminal back first -- */
+	proc_shutdown(3000);
+	log_event("exit", json_pack("{s:i}", "code", rc));
+out:
+	log_set_observer(NULL, NULL);
+	log_close();
+	loop_free();
+	free(A.stdin_buf);
+	free(A.config_path);
+	config_free(A.cfg);
+	return rc;
+}

@@ -1,0 +1,4 @@
+/* bus.h */
+#ifndef BUS_H
+#define BUS_H
+#endif

@@ -1,0 +1,4 @@
+/* chain.h */
+#ifndef CHAIN_H
+#define CHAIN_H
+#endif

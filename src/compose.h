@@ -1,0 +1,4 @@
+/* compose.h */
+#ifndef COMPOSE_H
+#define COMPOSE_H
+#endif

@@ -1,0 +1,4 @@
+/* dash.h */
+#ifndef DASH_H
+#define DASH_H
+#endif

@@ -1,0 +1,4 @@
+/* engine.h */
+#ifndef ENGINE_H
+#define ENGINE_H
+#endif

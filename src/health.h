@@ -1,0 +1,4 @@
+/* health.h */
+#ifndef HEALTH_H
+#define HEALTH_H
+#endif

@@ -1,0 +1,4 @@
+/* records.h */
+#ifndef RECORDS_H
+#define RECORDS_H
+#endif

@@ -1,0 +1,4 @@
+/* report.h */
+#ifndef REPORT_H
+#define REPORT_H
+#endif

@@ -1,0 +1,2 @@
+/* tmux.c: placeholder until its issue lands. */
+#include "tmux.h"

@@ -1,0 +1,4 @@
+/* tmux.h */
+#ifndef TMUX_H
+#define TMUX_H
+#endif

@@ -1,0 +1,2 @@
+/* watch.c: placeholder until its issue lands. */
+#include "watch.h"

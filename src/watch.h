@@ -1,0 +1,4 @@
+/* watch.h */
+#ifndef WATCH_H
+#define WATCH_H
+#endif
