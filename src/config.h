@@ -157,4 +157,10 @@ int			 config_service_auto_restart(const struct config *,
 			    const char *service);
 const char		*config_step_name(enum step_kind);
 
+/* Added by the config work: helpers other modules may share. */
+int			 config_parse_duration(const char *, uint64_t *ms);
+char			*config_format_duration(uint64_t ms);
+int			 config_valid_service(const char *);
+int			 config_valid_tag(const char *);
+
 #endif
