@@ -2,6 +2,7 @@
  * engine events -> health -> reports, dashboard keys -> chains. */
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +10,13 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "chain.h"
+#include "compose.h"
+#include "dash.h"
 #include "log.h"
 #include "loop.h"
 #include "proc.h"
+#include "records.h"
 #include "rules.h"
 #include "signal.h"
 #include "text.h"
@@ -57,6 +62,168 @@ agent_say(const char *key, const struct text_var *vars, size_t nvars)
 	free(line);
 }
 
+/* ---- chains (compose runner, chains, records) ----------------------------- */
+
+/* chains -> health: are these services ready? (CHAIN_READY_UNKNOWN: chains ask docker ps) */
+static int
+agent_chain_ready(const struct strv *services, char **why, void *arg)
+{
+	(void)services;
+	(void)arg;
+	*why = NULL;
+	/* -- health: answer from the health model (health_ready) -- */
+	return CHAIN_READY_UNKNOWN;
+}
+
+/* chains -> health: the running services, comma-separated, or NULL (chains ask docker ps). */
+static char *
+agent_chain_running(void *arg)
+{
+	(void)arg;
+	/* -- health: health_running() -- */
+	return NULL;
+}
+
+/* chains -> bus: type a report line. */
+static void
+agent_chain_say(const char *key, const struct text_var *vars, size_t n,
+    void *arg)
+{
+	(void)arg;
+	agent_say(key, vars, n);
+}
+
+/* chains -> health: a chain started (services: those its steps name). */
+static void
+agent_chain_started(const char *chain, const struct strv *services, void *arg)
+{
+	(void)chain;
+	(void)services;
+	(void)arg;
+	/* -- health: health_chain_begin(services) -- */
+}
+
+/* chains -> health: a chain ended; resync the model. */
+static void
+agent_chain_done(const char *chain, const char *result, void *arg)
+{
+	(void)chain;
+	(void)result;
+	(void)arg;
+	/* -- health: health_chain_end() and resync -- */
+}
+
+/* compose detection finished (again after a refresh): hand the project on. */
+static void
+agent_compose_ready(const struct compose_project *p, const char *error,
+    void *arg)
+{
+	(void)arg;
+	chain_compose_ready(p, error);
+	/* -- health/watch/dash: take p (project name, files, env files) -- */
+}
+
+/* Stop right away (a startup failure). */
+static void
+agent_chains_fatal(void *arg)
+{
+	(void)arg;
+	loop_stop();
+}
+
+/* Detect compose, open the records, get chains ready; -1 if --records cannot be opened. */
+static int
+agent_chains_start(void)
+{
+	static const struct chain_hooks	hooks = { agent_chain_ready,
+	    agent_chain_running, agent_chain_say, agent_chain_started,
+	    agent_chain_done, NULL };
+	struct compose_select		sel;
+	char				*error = NULL;
+	int				 rc = 0;
+
+	if (records_open(A.opts->records_path, &error) == -1) {
+		log_error("records", "%s", error);
+		free(error);
+		loop_timer_add(0, agent_chains_fatal, NULL);
+		rc = -1;
+	}
+	chain_init(&A.cfg, A.opts->dry_run, &hooks);
+	compose_select_init(&sel, &A.cfg->compose, A.opts->directory,
+	    &A.opts->files, A.opts->project);
+	if (compose_detect(&sel, agent_compose_ready, NULL, &error) == -1) {
+		log_error("compose", "%s", error);
+		free(error);
+		chain_compose_ready(NULL, "compose.flavor is not valid");
+	}
+	compose_select_free(&sel);
+	return rc;
+}
+
+/* Forget chains and compose (before proc_shutdown: their children are detached). */
+static void
+agent_chains_stop(void)
+{
+	chain_free();
+	compose_free();
+	records_close();
+}
+
+/*
+ * A dashboard key that runs compose: build/up/restart/pull one service or all,
+ * deploy to an environment, cancel. Returns 1 if handled.
+ */
+static int
+agent_chains_dash(enum dash_act kind, const char *service, const char *text)
+{
+	const struct config_chain	*c;
+	struct config_step		 st;
+	const char			*name;
+
+	memset(&st, 0, sizeof st);
+	switch (kind) {
+	case DASH_ACT_BUILD:
+	case DASH_ACT_BUILD_ALL:
+		st.kind = STEP_BUILD;
+		name = "build";
+		break;
+	case DASH_ACT_UP:
+	case DASH_ACT_UP_ALL:
+		st.kind = STEP_UP;
+		name = "up";
+		break;
+	case DASH_ACT_RESTART:
+		st.kind = STEP_RESTART;
+		name = "restart";
+		break;
+	case DASH_ACT_PULL:
+		st.kind = STEP_PULL;
+		name = "pull";
+		break;
+	case DASH_ACT_DEPLOY:
+		c = config_chain(A.cfg, "remote-deploy");
+		if (c == NULL || text == NULL || *text == '\0') {
+			log_error("dash", "deploy: no remote-deploy chain or no "
+			    "environment");
+			return 1;
+		}
+		chain_request_steps(c->name, c->steps, c->nsteps, text, NULL, 1);
+		return 1;
+	case DASH_ACT_CANCEL:
+		if (chain_cancel() == -1)
+			log_error("dash", "cancel: no chain is running");
+		return 1;
+	default:
+		return 0;
+	}
+	if (service != NULL && kind != DASH_ACT_BUILD_ALL &&
+	    kind != DASH_ACT_UP_ALL)
+		strv_add(&st.services, service);
+	chain_request_steps(name, &st, 1, NULL, NULL, 1);
+	strv_free(&st.services);
+	return 1;
+}
+
 /* ---- incoming signals ---------------------------------------------------- */
 
 /* Handle one line read from the bus (or typed by hand when manual). */
@@ -87,8 +254,9 @@ agent_line(const char *line, int manual)
 			break;
 		}
 	}
-	log_event("signal_in", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
-	    "text", log_str(sig.raw), "name", log_str(sig.name),
+	log_event("signal_in", json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+	    "text", log_str(sig.text), "raw", log_str(sig.raw),
+	    "name", log_str(sig.name),
 	    "from", log_str(sig.from), "to", log_str(sig.to),
 	    "subject", log_str(sig.subject), "details", log_str(sig.details),
 	    "matched", log_str(matched), "manual", manual));
@@ -96,6 +264,7 @@ agent_line(const char *line, int manual)
 		switch (t->action) {
 		case ACTION_CHAIN:
 			/* -- chains: request t->chain with sig as its trigger -- */
+			chain_request(t->chain, &sig, manual);
 			break;
 		case ACTION_STATUS: {
 			/* -- health: answer from the health model -- */
@@ -173,6 +342,107 @@ agent_stdin_read(int fd, int events, void *arg)
 		A.stdin_len = 0;
 }
 
+/* ---- dashboard ------------------------------------------------------------ */
+
+/* Every event also goes to the dashboard. */
+static void
+agent_dash_event(const char *event, json_t *obj, void *arg)
+{
+	(void)arg;
+	dash_event(event, obj);
+}
+
+/* Tell the dashboard what no event carries (call again after a reload). */
+static void
+agent_dash_info(void)
+{
+	struct dash_info	 info;
+	const char		**envs;
+	size_t			 i;
+
+	envs = xcalloc(A.cfg->nenvs + 1, sizeof *envs);
+	for (i = 0; i < A.cfg->nenvs; i++)
+		envs[i] = A.cfg->envs[i].name;
+	memset(&info, 0, sizeof info);
+	info.tag = A.cfg->agent.name;
+	info.config = A.cfg->source;
+	info.dry_run = A.opts->dry_run;
+	info.auto_restart = A.cfg->health.auto_restart;
+	info.envs = envs;
+	info.nenvs = A.cfg->nenvs;
+	dash_set_info(&info);
+	free(envs);
+}
+
+/* A dashboard key. Typed signals and quit work; the rest waits for chains/health. */
+static void
+agent_dash_action(const struct dash_action *a, void *arg)
+{
+	struct signal	sig;
+
+	(void)arg;
+	switch (a->kind) {
+	case DASH_ACT_SIGNAL:
+		if (signal_parse(a->text, &sig) != 0) {
+			log_event("signal_ignored", json_pack("{s:o, s:b}",
+			    "text", log_str(a->text), "manual", 1));
+			break;
+		}
+		signal_free(&sig);
+		agent_line(a->text, 1);
+		break;
+	case DASH_ACT_QUIT:
+	case DASH_ACT_HANGUP:
+		if (!loop_running())
+			break;
+		log_event("stop", json_pack("{s:s}", "reason",
+		    a->kind == DASH_ACT_QUIT ? "quit" : "terminal gone"));
+		loop_stop();
+		break;
+	default:
+		/* -- dash: the lead maps these to chains and health -- */
+		if (agent_chains_dash(a->kind, a->service, a->text))
+			break;
+		log_error("dash", "%s%s%s: not wired yet",
+		    dash_action_name(a->kind), a->service != NULL ? " " : "",
+		    a->service != NULL ? a->service : "");
+		break;
+	}
+}
+
+/* Take the terminal; fall back to headless output when curses cannot start. */
+static void
+agent_dash_start(void)
+{
+	static const struct dash_hooks	hooks = { agent_dash_action, NULL };
+
+	if (dash_start(STDIN_FILENO, STDOUT_FILENO, &hooks) == -1) {
+		A.headless = 1;
+		log_set_observer(agent_headless_event, NULL);
+		fcntl(STDIN_FILENO, F_SETFL,
+		    fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
+		loop_fd_add(STDIN_FILENO, LOOP_READ, agent_stdin_read, NULL);
+		log_error("dash", "cannot draw on this terminal (TERM=%s): "
+		    "running headless", getenv("TERM") != NULL ?
+		    getenv("TERM") : "");
+		return;
+	}
+	agent_dash_info();
+	log_set_observer(agent_dash_event, NULL);
+	log_set_diag(dash_diag, NULL);
+}
+
+/* Give the terminal back before anything else is printed. */
+static void
+agent_dash_stop(void)
+{
+	if (!dash_active())
+		return;
+	log_set_diag(NULL, NULL);
+	log_set_observer(NULL, NULL);
+	dash_stop();
+}
+
 /* ---- process signals ----------------------------------------------------- */
 
 /* SIGTERM/SIGINT: stop cleanly. */
@@ -238,6 +508,7 @@ agent_sig_usr1(int signo, void *arg)
 	(void)arg;
 	log_reopen();
 	/* -- records: records_reopen() -- */
+	records_reopen();
 }
 
 /* ---- run ----------------------------------------------------------------- */
@@ -253,7 +524,9 @@ agent_run(struct options *o, struct config *cfg, const char *config_path)
 	A.cfg = cfg;
 	A.config_path = config_path != NULL ? xstrdup(config_path) : NULL;
 	A.had_tty = isatty(STDIN_FILENO);
-	A.headless = o->headless;	/* -- dash: fall back when it cannot draw -- */
+	/* -- dash: fall back when it cannot draw -- */
+	setlocale(LC_CTYPE, "");
+	A.headless = o->headless || !dash_usable(STDIN_FILENO, STDOUT_FILENO);
 
 	loop_init();
 	proc_init();
@@ -276,9 +549,14 @@ agent_run(struct options *o, struct config *cfg, const char *config_path)
 	    "pid", (int)getpid(), "headless", A.headless,
 	    "dry_run", o->dry_run));
 
+	/* -- chains: detect compose, open the records, get chains ready -- */
+	if (agent_chains_start() == -1)
+		rc = 1;
 	/* -- bus: connect to tmux and start reading the bus pane -- */
 	/* -- health: start watching the engine -- */
 	/* -- dash: take the terminal -- */
+	if (!A.headless)
+		agent_dash_start();
 
 	if (loop_run() == -1) {
 		log_error("loop", "poll: %s", strerror(errno));
@@ -286,6 +564,9 @@ agent_run(struct options *o, struct config *cfg, const char *config_path)
 	}
 
 	/* -- dash: give the terminal back first -- */
+	agent_dash_stop();
+	/* -- chains: detach chain and compose children before the shutdown -- */
+	agent_chains_stop();
 	proc_shutdown(3000);
 	log_event("exit", json_pack("{s:i}", "code", rc));
 out:

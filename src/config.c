@@ -1266,12 +1266,12 @@ config_valid_arg(const char *s)
 	return s[0] == '-' && s[1] != '\0';
 }
 
-/* Whether s is a service name or the {services}/{payload} placeholder. */
+/* Whether s is a service name or the {services}/{service} placeholder (the trigger's subject). */
 static int
 config_valid_step_service(const char *s)
 {
 	return config_valid_service(s) || strcmp(s, "{services}") == 0 ||
-	    strcmp(s, "{payload}") == 0;
+	    strcmp(s, "{service}") == 0;
 }
 
 /* Whether s is a compose project name. */
@@ -1358,6 +1358,44 @@ conv_ref(struct conv *cv, const struct ynode *n, const char *path,
 		    config_show(name));
 	free(keys);
 	return -1;
+}
+
+/* Check that from names a skill or one of its tags (any case); error at n if not. */
+static int
+conv_from_ref(struct conv *cv, const struct ynode *n, const char *path,
+    const char *from)
+{
+	const struct ynode	*m = ymap_get(cv->root, "skills"), *tags;
+	const char		**names, *near;
+	size_t			  i, j, count = 0;
+	int			  r = -1;
+
+	if (m == NULL || m->type != YN_MAP)
+		return 0;	/* the section's own error says it all */
+	names = xcalloc(1, sizeof *names);
+	for (i = 0; i < m->n; i++) {
+		tags = m->items[i];
+		names = xreallocarray(names, count + 2 +
+		    (tags->type == YN_SEQ ? tags->n : 0), sizeof *names);
+		names[count++] = m->keys[i]->value;
+		for (j = 0; tags->type == YN_SEQ && j < tags->n; j++) {
+			if (tags->items[j]->type == YN_SCALAR)
+				names[count++] = tags->items[j]->value;
+		}
+	}
+	for (i = 0; i < count; i++) {
+		if (strcasecmp(names[i], from) == 0)
+			r = 0;
+	}
+	if (r != 0) {
+		near = config_suggest(from, names, count);
+		conv_error(cv, n, "%s: '%s' is neither a skill nor a tag in "
+		    "skills%s%s%s", path, config_show(from),
+		    near != NULL ? " (did you mean '" : " (add it to skills)",
+		    near != NULL ? near : "", near != NULL ? "'?)" : "");
+	}
+	free(names);
+	return r;
 }
 
 /* Convert agent:. */
@@ -1514,8 +1552,10 @@ conv_env(struct conv *cv, const struct ynode *k, const struct ynode *n,
 	if (dh != NULL && ctx != NULL)
 		conv_error(cv, ctx, "%s: set docker_host or context, not both",
 		    path);
-	else if (dh == NULL && ctx == NULL)
-		conv_error(cv, n, "%s: needs docker_host or context", path);
+	else if (dh == NULL && ctx == NULL && !e->allow_host)
+		conv_error(cv, n, "%s: needs docker_host or context (or "
+		    "allow_host_from_signal: true, to take the host from the "
+		    "signal)", path);
 	if (hp != NULL && !e->allow_host)
 		conv_error(cv, hp, "%s: host_pattern needs "
 		    "allow_host_from_signal: true", path);
@@ -1547,6 +1587,11 @@ conv_envs(struct conv *cv, const struct ynode *n)
 		    config_valid_name, "an environment name (letters, digits, "
 		    "'_', '.' and '-')") != 0)
 			continue;
+		if (strcmp(n->keys[i]->value, "local") == 0) {
+			conv_error(cv, n->keys[i], "environments: 'local' is "
+			    "reserved for the local engine (env: local)");
+			continue;
+		}
 		conv_env(cv, n->keys[i], n->items[i],
 		    &cfg->envs[cfg->nenvs++]);
 	}
@@ -1655,7 +1700,8 @@ conv_step_opts(struct conv *cv, const struct ynode *v, const char *path,
 {
 	const char *const	*opts = config_step_opts[st->kind];
 	const char		*service_what = "a service name (letters, "
-				    "digits, '.', '_' and '-') or {services}";
+				    "digits, '.', '_' and '-'), {services} or "
+				    "{service}";
 	char			*sub;
 
 	if (v == NULL || ynode_null(v))
@@ -1760,7 +1806,6 @@ conv_chain(struct conv *cv, const struct ynode *k, const struct ynode *n,
     struct config_chain *ch)
 {
 	static const char *const keys[] = { "env", "steps", NULL };
-	static const char *const placeholders[] = { "{payload}", "{subject}" };
 	char			*path = conv_path("chains", k->value), *sub;
 	const struct ynode	*steps, *env;
 	size_t			 i;
@@ -1776,11 +1821,15 @@ conv_chain(struct conv *cv, const struct ynode *k, const struct ynode *n,
 	env = ymap_get(n, "env");
 	sub = conv_path(path, "env");
 	if (conv_string(cv, env, sub, &ch->env) == 0) {
-		if (*ch->env == '\0') {
+		/* "" and local: the local engine; {payload}: the signal says. */
+		if (*ch->env == '\0' || strcmp(ch->env, "local") == 0) {
 			free(ch->env);
 			ch->env = NULL;
-		} else if (strcmp(ch->env, placeholders[0]) != 0 &&
-		    strcmp(ch->env, placeholders[1]) != 0)
+		} else if (ch->env[0] == '{' && strcmp(ch->env, "{payload}") != 0)
+			conv_error(cv, env, "%s: '%s' cannot choose an environment "
+			    "(use local, {payload} or a key of environments)",
+			    sub, config_show(ch->env));
+		else if (strcmp(ch->env, "{payload}") != 0)
 			conv_ref(cv, env, sub, "environments", ch->env);
 	}
 	free(sub);
@@ -1881,10 +1930,13 @@ conv_trigger(struct conv *cv, const struct ynode *n, const char *path,
 	sub = conv_path(path, "from");
 	if (conv_checked(cv, ymap_get(n, "from"), sub, &t->from,
 	    config_valid_from, 1, "a skill name or tag (letters, digits, '_', "
-	    "'.' and '-')") == 0 &&
-	    *t->from == '\0') {
-		free(t->from);
-		t->from = NULL;
+	    "'.' and '-')") == 0) {
+		if (*t->from == '\0') {
+			free(t->from);
+			t->from = NULL;
+		} else if (conv_from_ref(cv, ymap_get(n, "from"), sub,
+		    t->from) != 0)
+			r = -1;
 	}
 	free(sub);
 	if (chain != NULL && action != NULL) {
@@ -2604,9 +2656,9 @@ dump_triggers_chains(FILE *f, const struct config *cfg)
 		ch = &cfg->chains[i];
 		fputs("  ", f);
 		dump_str(f, ch->name);
-		/* env is always written: "" keeps a default env from coming back. */
+		/* env is always written: it keeps a default env from coming back. */
 		fputs(":\n    env: ", f);
-		dump_str(f, ch->env != NULL ? ch->env : "");
+		dump_str(f, ch->env != NULL ? ch->env : "local");
 		fputs("\n    steps:\n", f);
 		for (j = 0; j < ch->nsteps; j++)
 			dump_step(f, &ch->steps[j]);

@@ -166,8 +166,8 @@ struct dash_edit {
 /* Rows of each panel for the current size. */
 struct dash_layout {
 	int		 tab_y, tab_h;	/* services: column header + rows */
-	int		 chain_y, chain_h; /* chain: title + ls (0 = hidden) */
-	int		 log_y, log_h;	/* log: title + ls (0 = hidden) */
+	int		 chain_y, chain_h; /* chain: title + lines (0 = hidden) */
+	int		 log_y, log_h;	/* log: title + lines (0 = hidden) */
 	int		 foot_y;	/* footer row */
 };
 
@@ -199,9 +199,9 @@ static struct {
 	size_t		 nsvcs;
 	struct dash_img	*imgs;		/* image sizes */
 	size_t		 nimgs;
-	struct dash_log	 log[DASH_LOG_MAX]; /* ring of log ls */
+	struct dash_log	 log[DASH_LOG_MAX]; /* ring of log lines */
 	size_t		 log_head;	/* next slot */
-	size_t		 nlog;		/* ls kept */
+	size_t		 nlog;		/* lines kept */
 	struct dash_chain chain;	/* chain panel model */
 
 	enum dash_mode	 mode;		/* who has the keyboard */
@@ -212,13 +212,13 @@ static struct {
 	size_t		 top;		/* first view row on screen */
 	char		*sel_name;	/* selected service, kept across rebuilds */
 	char		*filter;	/* current filter, or NULL */
-	int		 show_ignored;	/* i: show ignored bus ls */
+	int		 show_ignored;	/* i: show ignored bus lines */
 	struct dash_edit edit;		/* the line being typed */
 	struct strv	 hist;		/* typed signals, oldest first */
 	size_t		 hist_pos;	/* browsing position in hist */
 	size_t		 picker_sel;	/* selected environment */
 	char		*det_name;	/* service in the details panel */
-	struct strv	 det_lines;	/* inspect ls */
+	struct strv	 det_lines;	/* inspect lines */
 	int		 det_state;	/* 0 waiting, 1 answered, -1 failed */
 	size_t		 det_top;	/* details scroll */
 	char		*note;		/* footer note, or NULL */
@@ -232,7 +232,7 @@ static const int dash_crash_sigs[] = {
 	SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT
 };
 
-/* Help overlay ls: key, what it does. */
+/* Help overlay lines: key, what it does. */
 static const char *const dash_help[][2] = {
 	{ "j k \xe2\x86\x93 \xe2\x86\x91", "select a service" },
 	{ "PgDn PgUp g G", "page down / up, first / last" },
@@ -248,7 +248,7 @@ static const char *const dash_help[][2] = {
 	{ "l", "logs of the selected service (tmux popup)" },
 	{ "s", "type a signal, handled as if read from the bus" },
 	{ "/", "filter services (name, state, health words)" },
-	{ "i", "show / hide ignored bus ls" },
+	{ "i", "show / hide ignored bus lines" },
 	{ "C-l", "repaint the screen" },
 	{ "q", "quit (asks while a chain is running)" },
 };
@@ -460,6 +460,20 @@ dash_fmt_ms(int64_t ms)
 	else
 		xasprintf(&out, "%lldh%02lldm", (long long)(ms / 3600000),
 		    (long long)(ms % 3600000 / 60000));
+	return out;
+}
+
+/* "12s", "1m02s": time a chain or step has been running. */
+static char *
+dash_fmt_elapsed(int64_t ms)
+{
+	char	*out;
+
+	if (ms < 0)
+		ms = 0;
+	if (ms >= 60000)
+		return dash_fmt_ms(ms / 1000 * 1000);
+	xasprintf(&out, "%llds", (long long)(ms / 1000));
 	return out;
 }
 
@@ -1335,6 +1349,19 @@ dash_home(const char *dir)
 	return xstrdup(dir);
 }
 
+/* " ●3": how many services are in a class, in its colour (none: nothing). */
+static void
+dash_count(int y, int *x, enum dash_cls c, size_t n)
+{
+	char	*s;
+
+	if (n == 0)
+		return;
+	xasprintf(&s, " %s%zu", dash_cls_glyph(c), n);
+	dash_seg(y, x, dash_cls_role(c), c == CLS_FAILED ? A_BOLD : 0, s);
+	free(s);
+}
+
 /* The two header rows. */
 static void
 dash_draw_header(void)
@@ -1408,26 +1435,10 @@ dash_draw_header(void)
 	xasprintf(&s, "%zu services", D.nsvcs);
 	dash_seg(1, &x, RL_NORMAL, 0, s);
 	free(s);
-	if (nok > 0) {
-		xasprintf(&s, " %zu ok", nok);
-		dash_seg(1, &x, RL_OK, 0, s);
-		free(s);
-	}
-	if (nwarn > 0) {
-		xasprintf(&s, " %zu starting", nwarn);
-		dash_seg(1, &x, RL_WARN, 0, s);
-		free(s);
-	}
-	if (nbad > 0) {
-		xasprintf(&s, " %zu bad", nbad);
-		dash_seg(1, &x, RL_BAD, 0, s);
-		free(s);
-	}
-	if (nfail > 0) {
-		xasprintf(&s, " %zu FAILED", nfail);
-		dash_seg(1, &x, RL_FAILED, 0, s);
-		free(s);
-	}
+	dash_count(1, &x, CLS_OK, nok);
+	dash_count(1, &x, CLS_WARN, nwarn);
+	dash_count(1, &x, CLS_BAD, nbad);
+	dash_count(1, &x, CLS_FAILED, nfail);
 }
 
 /* Column widths of the table for the current width: narrow screens drop
@@ -1558,19 +1569,24 @@ dash_draw_table(const struct dash_layout *L)
 	dash_cell(y, &x, c.image, RL_HEAD, 0, "IMAGE", 0);
 	dash_cell(y, &x, c.size, RL_HEAD, 0, "SIZE", 1);
 	dash_cell(y, &x, c.tl, RL_HEAD, 0, "TIMELINE", 0);
-	if (D.nview > (size_t)rows || D.filter != NULL) {
-		xasprintf(&t, "%s%s%s%zu-%zu/%zu ", D.filter != NULL ? "/" : "",
+	/* Where we are and the filter: on the rule under the table. */
+	t = NULL;
+	if (D.nview > (size_t)rows || D.filter != NULL)
+		xasprintf(&t, "%s%s%s%zu-%zu of %zu",
+		    D.filter != NULL ? "/" : "",
 		    D.filter != NULL ? D.filter : "",
-		    D.filter != NULL ? " " : "",
+		    D.filter != NULL ? "  " : "",
 		    D.nview > 0 ? D.top + 1 : 0,
 		    D.top + (size_t)rows < D.nview ? D.top + (size_t)rows :
 		    D.nview, D.nview);
-		x = COLS - dash_width(t);
-		if (x < 2)
-			x = 2;
-		dash_text(y, x, COLS - x, RL_HEAD, 0, t, 1);
-		free(t);
+	if (L->chain_h > 0)
+		dash_rule(L->chain_y, "Chain", t);
+	else if (t != NULL) {
+		x = COLS - dash_width(t) - 1;
+		dash_text(y, x > 2 ? x : 2, COLS - (x > 2 ? x : 2), RL_HEAD, 0,
+		    t, 1);
 	}
+	free(t);
 	for (y = L->tab_y + 1, i = D.top; y < L->tab_y + L->tab_h; y++, i++) {
 		if (i >= D.nview) {
 			dash_blank(y, 0, RL_NORMAL, 0);
@@ -1649,19 +1665,20 @@ dash_draw_chain(const struct dash_layout *L)
 
 	if (L->chain_h <= 0)
 		return;
-	dash_rule(y++, "Chain", D.head.dry_run ? "dry run" : NULL);
+	/* The title rule is the table's bottom edge: dash_draw_table draws it. */
+	y++;
 	dash_blank(y, 0, RL_NORMAL, 0);
 	x = 1;
 	if (c->running) {
 		dash_seg(y, &x, RL_WARN, A_BOLD, D.utf8 ? "\xe2\x96\xb6 " : "> ");
 		dash_seg(y, &x, RL_NORMAL, A_BOLD, c->name != NULL ? c->name : "?");
-		e = dash_fmt_ms((now - c->started) / 1000 * 1000);
+		e = dash_fmt_elapsed(now - c->started);
 		xasprintf(&s, " %s", e);
 		dash_seg(y, &x, RL_NORMAL, 0, s);
 		free(s);
 		free(e);
 		if (c->step != NULL) {
-			e = dash_fmt_ms((now - c->step_started) / 1000 * 1000);
+			e = dash_fmt_elapsed(now - c->step_started);
 			xasprintf(&s, "  step %d %s %s", c->nstep, c->step, e);
 			dash_seg(y, &x, RL_WARN, 0, s);
 			free(s);
@@ -1900,17 +1917,17 @@ dash_draw_help(void)
 		    dash_help[i][1], 1);
 	}
 	if (y + 2 + n < y + h - 1) {
-		legend = D.utf8 ? "\xe2\x97\x8f ok  \xe2\x97\x90 starting  "
-		    "\xe2\x96\xb2 bad  \xe2\x97\x8b stopped  \xe2\x9c\x96 failed  "
-		    "\xe2\x8a\x98 no auto-restart" :
-		    "+ ok  ~ starting  ! bad  - stopped  X failed  "
-		    "- no auto-restart";
+		legend = D.utf8 ? "\xe2\x97\x8f ok \xe2\x97\x90 starting "
+		    "\xe2\x96\xb2 bad \xe2\x97\x8b stopped \xe2\x9c\x96 failed "
+		    "\xe2\x8a\x98 auto-restart off" :
+		    "+ ok ~ starting ! bad - stopped X failed "
+		    "- auto-restart off";
 		dash_text(y + 2 + n, x + 2, w - 4, RL_DIM, 0, legend, 1);
 	}
 	if (y + 3 + n < y + h - 1)
 		dash_text(y + 3 + n, x + 2, w - 4, RL_DIM, 0,
-		    "Timeline: one cell per state change, newest right; "
-		    "taller is healthier.", 1);
+		    "Timeline: a cell per change, newest right, taller is "
+		    "healthier", 1);
 }
 
 /* The d overlay: pick an environment. */
@@ -1947,7 +1964,7 @@ static void
 dash_draw_details(const struct dash_layout *L)
 {
 	struct dash_svc	*s = NULL;
-	struct strv	 ls = { NULL, 0 };
+	struct strv	 dl = { NULL, 0 };
 	size_t		 i;
 	int		 found, y, h, rows;
 	char		*t, *title;
@@ -1959,36 +1976,36 @@ dash_draw_details(const struct dash_layout *L)
 		xasprintf(&t, "state       %s%s%s", s->state != NULL ? s->state :
 		    "?", s->health != NULL && *s->health != '\0' ? ", " : "",
 		    s->health != NULL ? s->health : "");
-		strv_add(&ls, t);
+		strv_add(&dl, t);
 		free(t);
 		if (s->has_exit) {
 			xasprintf(&t, "exit code   %d", s->exit_code);
-			strv_add(&ls, t);
+			strv_add(&dl, t);
 			free(t);
 		}
 		xasprintf(&t, "container   %s", s->container != NULL ?
 		    s->container : "-");
-		strv_add(&ls, t);
+		strv_add(&dl, t);
 		free(t);
 		xasprintf(&t, "image       %s", s->image != NULL ? s->image : "-");
-		strv_add(&ls, t);
+		strv_add(&dl, t);
 		free(t);
 		xasprintf(&t, "restarts    %d by composed, %d by docker%s",
 		    s->restarts, s->docker_restarts, s->failed ?
 		    "  FAILED: composed gave up (x resets)" : "");
-		strv_add(&ls, t);
+		strv_add(&dl, t);
 		free(t);
 		xasprintf(&t, "auto-restart %s", s->auto_restart ? "on" : "off");
-		strv_add(&ls, t);
+		strv_add(&dl, t);
 		free(t);
 	}
-	strv_add(&ls, "");
+	strv_add(&dl, "");
 	if (D.det_state == 0)
-		strv_add(&ls, "docker inspect requested ...");
+		strv_add(&dl, "docker inspect requested ...");
 	else if (D.det_state < 0 || D.det_lines.n == 0)
-		strv_add(&ls, "docker inspect: no answer");
+		strv_add(&dl, "docker inspect: no answer");
 	for (i = 0; i < D.det_lines.n; i++)
-		strv_add(&ls, D.det_lines.v[i]);
+		strv_add(&dl, D.det_lines.v[i]);
 
 	y = L->tab_y;
 	h = L->foot_y - L->tab_y;
@@ -1997,15 +2014,15 @@ dash_draw_details(const struct dash_layout *L)
 	rows = h - 2;
 	if (rows < 1)
 		rows = 1;
-	if (D.det_top + (size_t)rows > ls.n)
-		D.det_top = ls.n > (size_t)rows ? ls.n - (size_t)rows : 0;
+	if (D.det_top + (size_t)rows > dl.n)
+		D.det_top = dl.n > (size_t)rows ? dl.n - (size_t)rows : 0;
 	xasprintf(&title, "%s  (Esc closes, j/k scroll)", D.det_name);
 	dash_box(y, 0, h, COLS, title);
 	free(title);
-	for (i = 0; (int)i < rows && D.det_top + i < ls.n; i++)
+	for (i = 0; (int)i < rows && D.det_top + i < dl.n; i++)
 		dash_text(y + 1 + (int)i, 2, COLS - 4, RL_NORMAL, 0,
-		    ls.v[D.det_top + i], 1);
-	strv_free(&ls);
+		    dl.v[D.det_top + i], 1);
+	strv_free(&dl);
 }
 
 static void dash_tick(void *);
@@ -2474,7 +2491,8 @@ static int
 dash_handle(int fkey, wint_t k)
 {
 	if (fkey && k == KEY_RESIZE) {
-		dash_resize();
+		/* Pushed by resizeterm(): the size is already new. */
+		dash_dirty(D_ALL);
 		return 0;
 	}
 	switch (D.mode) {
@@ -2572,20 +2590,30 @@ dash_hangup(void)
 	dash_emit(DASH_ACT_HANGUP, NULL, NULL, 0);
 }
 
-/* Keys are waiting on the terminal (or it hung up). */
-static void
-dash_input(int fd, int events, void *arg)
+/* Handle every key curses has; returns how many. */
+static int
+dash_drain(void)
 {
 	wint_t	wc;
 	int	r, n = 0;
 
-	(void)events;
-	(void)arg;
 	while (D.active && !D.hung &&
 	    (r = wget_wch(stdscr, &wc)) != ERR) {
 		n++;
 		dash_handle(r == KEY_CODE_YES, wc);
 	}
+	return n;
+}
+
+/* Keys are waiting on the terminal (or it hung up). */
+static void
+dash_input(int fd, int events, void *arg)
+{
+	int	n;
+
+	(void)events;
+	(void)arg;
+	n = dash_drain();
 	if (!D.active || D.hung)
 		return;
 	if (n > 0) {
@@ -2599,7 +2627,7 @@ dash_input(int fd, int events, void *arg)
 
 /* ---- the terminal ---------------------------------------------------------- */
 
-/* The terminal size changed: one place handles it. */
+/* The terminal size changed (SIGWINCH): one place handles it. */
 static void
 dash_resize(void)
 {
@@ -2608,9 +2636,11 @@ dash_resize(void)
 	if (!D.active || D.hung)
 		return;
 	if (ioctl(D.out_fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
-	    ws.ws_col > 0)
+	    ws.ws_col > 0 && is_term_resized(ws.ws_row, ws.ws_col)) {
+		/* This queues a KEY_RESIZE: take it (and any keys) now. */
 		resizeterm(ws.ws_row, ws.ws_col);
-	clearok(curscr, TRUE);
+		dash_drain();
+	}
 	D.dirty = D_ALL;
 	if (D.draw_timer != NULL) {
 		loop_timer_cancel(D.draw_timer);
@@ -2780,7 +2810,8 @@ dash_start(int in_fd, int out_fd, const struct dash_hooks *hooks)
 	loop_signal(SIGWINCH, dash_winch, NULL);
 	loop_fd_add(in_fd, LOOP_READ, dash_input, NULL);
 	D.view_stale = 1;
-	dash_resize();
+	D.dirty = D_ALL;
+	dash_draw();
 	return 0;
 
 fail:
@@ -2946,7 +2977,7 @@ dash_ports(json_t *c)
 	return s;
 }
 
-/* Readable ls from docker inspect output (an array of containers or one). */
+/* Readable lines from docker inspect output (an array of containers or one). */
 void
 dash_inspect_lines(json_t *inspect, void (*add)(const char *, void *),
     void *arg)

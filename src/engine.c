@@ -34,8 +34,8 @@ struct engine_job {
 	/* Called once the child ended (status = exit code). */
 	void			(*done)(struct engine_job *, int status,
 				    const char *err);
-	engine_probe_cb		 probe_cb;	/* probe log requests only */
-	void			*probe_arg;	/* their argument */
+	engine_json_cb		 json_cb;	/* engine_inspect_json requests only */
+	void			*json_arg;	/* their argument */
 	struct engine_job	*next;		/* all jobs in flight */
 };
 
@@ -412,49 +412,6 @@ engine_ps_parse(const char *line, size_t len, char **id, int *oneoff)
 	return 0;
 }
 
-/* State.Health JSON -> readable lines "START exit N: output" (caller frees). */
-char *
-engine_probe_format(const char *health_json, size_t len)
-{
-	json_t		*root, *log, *e;
-	char		*text = xstrdup(""), *t;
-	const char	*status, *out, *start;
-	size_t		 i;
-
-	root = json_loadb(health_json, len, 0, NULL);
-	if (!json_is_object(root)) {
-		json_decref(root);
-		free(text);
-		return xstrdup("no healthcheck");
-	}
-	status = json_string_value(json_object_get(root, "Status"));
-	xasprintf(&t, "status %s, failing streak %lld", status != NULL ?
-	    status : "?", engine_int(json_object_get(root, "FailingStreak"),
-	    0));
-	free(text);
-	text = t;
-	log = json_object_get(root, "Log");
-	json_array_foreach(log, i, e) {
-		char	*one, *nl;
-
-		out = json_string_value(json_object_get(e, "Output"));
-		start = json_string_value(json_object_get(e, "Start"));
-		one = xstrdup(out != NULL ? out : "");
-		while ((nl = strchr(one, '\n')) != NULL && nl[1] == '\0')
-			*nl = '\0';
-		while ((nl = strpbrk(one, "\r\n")) != NULL)
-			*nl = ' ';
-		xasprintf(&t, "%s\n%.19s exit %lld: %s", text, start != NULL ?
-		    start : "?", engine_int(json_object_get(e, "ExitCode"), -1),
-		    one);
-		free(one);
-		free(text);
-		text = t;
-	}
-	json_decref(root);
-	return text;
-}
-
 /* ---- docker commands ---------------------------------------------------- */
 
 /* Build `docker [--context X] args...` (caller frees the strv). */
@@ -471,15 +428,22 @@ engine_argv(struct strv *argv, const char *const *args)
 		strv_add(argv, *args);
 }
 
-/* The environment changes for every child (DOCKER_HOST override). */
+/* The environment changes for every child: a context or host wins over the inherited one. */
 static const char *const *
 engine_env(void)
 {
-	static const char	*env[2];
+	static const char	*env[3];
 
-	env[0] = E.host_env;
-	env[1] = NULL;
-	return E.host_env != NULL ? env : NULL;
+	if (E.context != NULL) {
+		env[0] = "DOCKER_HOST";
+		env[1] = "DOCKER_CONTEXT";
+	} else if (E.host_env != NULL) {
+		env[0] = E.host_env;
+		env[1] = "DOCKER_CONTEXT";
+	} else
+		return NULL;
+	env[2] = NULL;
+	return env;
 }
 
 /* Collect a job's stdout. */
@@ -961,43 +925,53 @@ engine_inspect(const char *id)
 		E.inspect_timer = loop_timer_add(0, engine_inspect_fire, NULL);
 }
 
-/* The probe log query ended. */
+/* An on-demand inspect ended: hand over the parsed JSON. */
 static void
-engine_probe_done(struct engine_job *j, int status, const char *err)
+engine_json_done(struct engine_job *j, int status, const char *err)
 {
-	char	*text;
+	json_t	*root = NULL;
 
-	if (status != 0 || j->out == NULL) {
-		j->probe_cb(NULL, err != NULL && *err != '\0' ? err :
-		    "docker inspect failed", j->probe_arg);
-		return;
-	}
-	text = engine_probe_format(j->out, j->len);
-	j->probe_cb(text, NULL, j->probe_arg);
-	free(text);
+	if (j->out != NULL)
+		root = json_loadb(j->out, j->len, 0, NULL);
+	if (!json_is_array(root) || (status != 0 &&
+	    json_array_size(root) == 0))
+		j->json_cb(NULL, err != NULL && *err != '\0' ? err :
+		    "docker inspect failed", j->json_arg);
+	else
+		j->json_cb(root, NULL, j->json_arg);
+	json_decref(root);
 }
 
-/* Fetch a container's State.Health (one inspect); cb is called once. */
+/* One `docker inspect` of these containers, on demand (dashboard details); cb is called once. */
 int
-engine_probe_log(const char *id, engine_probe_cb cb, void *arg)
+engine_inspect_json(const struct strv *ids, engine_json_cb cb, void *arg)
 {
-	const char		*args[] = { "inspect", "--type", "container",
-	    "--format", "{{json .State.Health}}", id, NULL };
 	struct engine_job	*j;
+	struct strv		 args;
 	char			*error = NULL;
+	size_t			 i;
 
-	if (!E.running) {
-		cb(NULL, "not watching the engine", arg);
+	if (!E.running || ids->n == 0) {
+		cb(NULL, E.running ? "no containers" : "not watching the engine",
+		    arg);
 		return -1;
 	}
-	j = engine_job_start(args, engine_probe_done, &error);
+	memset(&args, 0, sizeof args);
+	strv_add(&args, "inspect");
+	strv_add(&args, "--type");
+	strv_add(&args, "container");
+	for (i = 0; i < ids->n; i++)
+		strv_add(&args, ids->v[i]);
+	j = engine_job_start((const char *const *)args.v, engine_json_done,
+	    &error);
+	strv_free(&args);
 	if (j == NULL) {
 		cb(NULL, error, arg);
 		free(error);
 		return -1;
 	}
-	j->probe_cb = cb;
-	j->probe_arg = arg;
+	j->json_cb = cb;
+	j->json_arg = arg;
 	return 0;
 }
 
@@ -1061,8 +1035,8 @@ engine_stop(void)
 	while ((j = E.jobs) != NULL) {
 		if (j->proc != NULL)
 			proc_detach(j->proc);
-		if (j->probe_cb != NULL)
-			j->probe_cb(NULL, "stopped", j->probe_arg);
+		if (j->json_cb != NULL)
+			j->json_cb(NULL, "stopped", j->json_arg);
 		engine_job_free(j);
 	}
 	loop_timer_cancel(E.reconnect);

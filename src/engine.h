@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "strv.h"
+
 /* What a container event says happened. */
 enum engine_action {
 	ENGINE_OTHER,		/* anything else (ignored) */
@@ -81,8 +85,8 @@ struct engine_spec {
 	uint64_t	 resync_ms;	/* safety-net resync period, 0 = never */
 };
 
-/* The last probe outputs of a container, for the dashboard (text, or NULL + error). */
-typedef void (*engine_probe_cb)(const char *text, const char *error, void *arg);
+/* Inspect output on demand: the parsed array (borrowed), or NULL and an error. */
+typedef void (*engine_json_cb)(json_t *inspect, const char *error, void *arg);
 
 int	 engine_start(const struct engine_spec *, const struct engine_hooks *,
 	    char **error);
@@ -93,7 +97,7 @@ int	 engine_connected(void);
 const char *engine_host(void);
 void	 engine_set_resync(uint64_t ms);
 uint64_t engine_resync_started(void);
-int	 engine_probe_log(const char *id, engine_probe_cb, void *arg);
+int	 engine_inspect_json(const struct strv *ids, engine_json_cb, void *arg);
 
 /* Pure parsers (no docker needed; unit-tested). */
 int	 engine_event_parse(const char *line, size_t len, struct engine_event *,
@@ -104,7 +108,6 @@ int	 engine_inspect_parse(const char *json, size_t len,
 void	 engine_containers_free(struct engine_container *, size_t n);
 int	 engine_ps_parse(const char *line, size_t len, char **id, int *oneoff);
 uint64_t engine_time_parse(const char *rfc3339);
-char	*engine_probe_format(const char *health_json, size_t len);
 const char *const *engine_event_filters(void);
 
 #endif

@@ -1294,7 +1294,8 @@ health_feed_containers(const struct engine_container *list, size_t n,
 			continue;
 		c = health_cont(e->id, &s);
 		if (c == NULL) {
-			if (full && health_destroyed_since(e->id, since))
+			/* A late answer about a destroyed container: no ghost. */
+			if (health_destroyed_since(e->id, full ? since : 0))
 				continue;
 			s = health_svc(e->service, 1);
 			c = health_cont_add(s, e->id);
@@ -1779,18 +1780,25 @@ health_rows(struct health_row **rows)
 	return n;
 }
 
-/* One `docker inspect` for the service's last probe outputs (cb called once). */
+/* One `docker inspect` of the service's containers, for the details view (cb called once). */
 int
-health_probe_log(const char *service, engine_probe_cb cb, void *arg)
+health_inspect(const char *service, engine_json_cb cb, void *arg)
 {
 	struct hsvc	*s = health_svc(service, 0);
-	struct hcont	*p = s != NULL ? health_primary(s) : NULL;
+	struct hcont	*c;
+	struct strv	 ids;
+	int		 r;
 
-	if (p == NULL) {
-		cb(NULL, "no such service", arg);
+	if (s == NULL) {
+		cb(NULL, "no containers", arg);
 		return -1;
 	}
-	return engine_probe_log(p->id, cb, arg);
+	memset(&ids, 0, sizeof ids);
+	for (c = s->conts; c != NULL; c = c->next)
+		strv_add(&ids, c->id);
+	r = engine_inspect_json(&ids, cb, arg);
+	strv_free(&ids);
+	return r;
 }
 
 /* The engine's state: 1 connected, 0 unreachable, -1 unknown; *host names it. */

@@ -69,7 +69,7 @@ void	 health_counts(int *healthy, int *total, char **details);
 char	*health_running(void);
 int	 health_project_up(void);
 size_t	 health_rows(struct health_row **rows);
-int	 health_probe_log(const char *service, engine_probe_cb, void *arg);
+int	 health_inspect(const char *service, engine_json_cb, void *arg);
 int	 health_engine_state(const char **host);
 void	 health_recreate_begin(void);
 void	 health_recreate_end(int ok);

@@ -13,7 +13,7 @@
 char *
 report_size(uint64_t bytes)
 {
-	static const char	*units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	static const char	*units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
 	double			 v = (double)bytes;
 	size_t			 u = 0;
 	char			*out;
@@ -105,8 +105,8 @@ report_error_details(int status, int timed_out, int cancelled,
 	size_t	 len;
 
 	if (cancelled)
-		what = xstrdup("cancelled");
-	else if (timed_out) {
+		return xstrdup("cancelled");
+	if (timed_out) {
 		char	*d = report_duration(timeout_ms);
 
 		xasprintf(&what, "timed out after %s", d);

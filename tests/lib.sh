@@ -225,11 +225,12 @@ t_container() {
 		--filter "label=com.docker.compose.service=$1" | head -n 1
 }
 
-# The health of SERVICE's container (healthy, unhealthy, starting) or its state if it has none.
+# SERVICE's health while running (healthy, unhealthy, starting; running if it has no
+# healthcheck), else its state (exited, restarting, created...), or missing.
 t_health() {
 	_t_c=$(t_container "$1")
 	[ -n "$_t_c" ] || { echo missing; return; }
-	docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' \
+	docker inspect -f '{{if ne .State.Status "running"}}{{.State.Status}}{{else if .State.Health}}{{.State.Health.Status}}{{else}}running{{end}}' \
 		"$_t_c" 2>/dev/null
 }
 
