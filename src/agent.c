@@ -13,6 +13,7 @@
 #include "chain.h"
 #include "compose.h"
 #include "dash.h"
+#include "health.h"
 #include "log.h"
 #include "loop.h"
 #include "proc.h"
@@ -20,6 +21,7 @@
 #include "rules.h"
 #include "signal.h"
 #include "text.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 /* Everything the hub knows for one run. */
@@ -62,17 +64,293 @@ agent_say(const char *key, const struct text_var *vars, size_t nvars)
 	free(line);
 }
 
+/* ---- health (engine watch, heal policy, compose-file watch) --------------- */
+
+static char	*agent_health_name;	/* project the engine watch follows */
+
+static void	agent_dash_info(void);
+
+/* health -> bus: type a health line. */
+static void
+agent_health_say(const char *key, const struct text_var *vars, size_t n,
+    void *arg)
+{
+	(void)arg;
+	agent_say(key, vars, n);
+}
+
+/* health -> chains: restart service, then recreate its network_mode service:X dependents. */
+static int
+agent_health_restart(const char *service, const struct strv *deps,
+    unsigned attempt, unsigned budget, void *arg)
+{
+	struct config_step	 st[2];
+	char			*name;
+	size_t			 n = 1;
+
+	(void)attempt;
+	(void)budget;
+	(void)arg;
+	memset(st, 0, sizeof st);
+	st[0].kind = STEP_RESTART;
+	strv_add(&st[0].services, service);
+	if (deps->n > 0) {
+		st[1].kind = STEP_UP;
+		st[1].force_recreate = 1;
+		st[1].no_deps = 1;
+		strv_copy(&st[1].services, deps);
+		n = 2;
+	}
+	xasprintf(&name, "heal-%s", service);
+	chain_request_steps(name, st, n, NULL, NULL, 0);
+	free(name);
+	strv_free(&st[0].services);
+	strv_free(&st[1].services);
+	return 0;
+}
+
+/* health -> chains: the model changed; a wait_healthy step looks again. */
+static void
+agent_health_changed(void *arg)
+{
+	(void)arg;
+	chain_health_changed();
+}
+
+/* chains -> health: a heal or recreate chain of ours ended. */
+static void
+agent_health_chain_done(const char *chain, const char *result)
+{
+	int	ok = strcmp(result, "ok") == 0;
+
+	if (strncmp(chain, "heal-", 5) == 0)
+		health_restart_done(chain + 5, ok);
+	else if (strcmp(chain, "recreate") == 0)
+		health_recreate_end(ok);
+	health_chain_end();
+}
+
+/* watch -> hub: compose or env files changed (checked with `config -q`). */
+static void
+agent_watch_changed(const char *files, int ok, const char *error, void *arg)
+{
+	struct config_step	st;
+
+	(void)arg;
+	if (!ok) {
+		struct text_var	v[] = { { "subject", files },
+		    { "details", error } };
+
+		agent_say("error", v, 2);
+		return;
+	}
+	if (!health_project_up()) {
+		log_event("heal", json_pack("{s:n, s:s, s:s}", "service",
+		    "action", "skipped", "reason",
+		    "compose files changed, but the project is not up"));
+		return;
+	}
+	memset(&st, 0, sizeof st);
+	st.kind = STEP_UP;
+	health_recreate_begin();
+	chain_request_steps("recreate", &st, 1, NULL, NULL, 0);
+}
+
+/* Watch the compose and env files of p (config change -> up -d). */
+static void
+agent_watch_project(const struct compose_project *p)
+{
+	static const struct watch_hooks	 wh = { agent_watch_changed, NULL };
+	struct watch_spec		 ws;
+	struct strv			 files, argv, env, opts;
+	char				*error = NULL;
+	size_t				 i;
+
+	watch_stop();
+	if (p == NULL || !A.cfg->health.watch_files || p->files.n == 0)
+		return;
+	memset(&files, 0, sizeof files);
+	memset(&argv, 0, sizeof argv);
+	memset(&env, 0, sizeof env);
+	memset(&opts, 0, sizeof opts);
+	strv_copy(&files, &p->files);
+	for (i = 0; i < p->env_files.n; i++)
+		strv_add(&files, p->env_files.v[i]);
+	strv_add(&opts, "-q");
+	if (compose_argv(&argv, &env, p, NULL, "config", &opts, NULL,
+	    &error) == 0) {
+		memset(&ws, 0, sizeof ws);
+		ws.files = &files;
+		ws.check_argv = (const char *const *)argv.v;
+		ws.env = env.n > 0 ? (const char *const *)env.v : NULL;
+		ws.debounce_ms = A.cfg->health.debounce_ms;
+		if (watch_start(&ws, &wh, &error) == -1)
+			log_error("watch", "%s", error);
+	} else
+		log_error("watch", "%s", error);
+	free(error);
+	strv_free(&files);
+	strv_free(&argv);
+	strv_free(&env);
+	strv_free(&opts);
+}
+
+/* Follow project p (or the -p/compose.project name without compose) with the engine watch. */
+static void
+agent_health_project(const struct compose_project *p)
+{
+	static const struct health_hooks hh = { agent_health_say,
+	    agent_health_restart, agent_health_changed, NULL };
+	struct engine_spec		 es;
+	const char			*name = NULL;
+	char				*error = NULL;
+
+	if (p != NULL && p->name != NULL)
+		name = p->name;
+	else if (A.opts->project != NULL)
+		name = A.opts->project;
+	else if (A.cfg->compose.project != NULL &&
+	    *A.cfg->compose.project != '\0')
+		name = A.cfg->compose.project;
+	agent_watch_project(p);
+	if (name == NULL) {
+		log_error("health", "no compose project: not watching the engine");
+		return;
+	}
+	if (agent_health_name != NULL && strcmp(agent_health_name, name) == 0)
+		return;
+	if (agent_health_name != NULL) {
+		/* Another project: start from an empty model. */
+		health_stop();
+		health_start(&A.cfg->health, &hh);
+	}
+	free(agent_health_name);
+	agent_health_name = xstrdup(name);
+	memset(&es, 0, sizeof es);
+	es.project = name;
+	es.resync_ms = A.cfg->health.resync_ms;
+	if (health_watch(&es, &error) == -1) {
+		log_error("health", "%s", error);
+		free(error);
+	}
+}
+
+/* Set up the model (the engine watch starts once compose named the project). */
+static void
+agent_health_start(void)
+{
+	static const struct health_hooks hh = { agent_health_say,
+	    agent_health_restart, agent_health_changed, NULL };
+
+	health_start(&A.cfg->health, &hh);
+}
+
+/* Stop watching (before proc_shutdown). */
+static void
+agent_health_stop(void)
+{
+	watch_stop();
+	health_stop();
+	free(agent_health_name);
+	agent_health_name = NULL;
+}
+
+/* DOCKER_STATUS: "[DOCKER] STATUS: 4/5 healthy - db unhealthy", from the model. */
+static void
+agent_health_status(void)
+{
+	char		 h[16], t[16], *details;
+	int		 ok, total;
+
+	health_counts(&ok, &total, &details);
+	snprintf(h, sizeof h, "%d", ok);
+	snprintf(t, sizeof t, "%d", total);
+	{
+		struct text_var	v[] = { { "healthy", h }, { "total", t },
+		    { "details", details } };
+
+		agent_say("status", v, 3);
+	}
+	free(details);
+}
+
+/* The details view's inspect came back. */
+static void
+agent_health_details(json_t *inspect, const char *error, void *arg)
+{
+	char	*service = arg;
+
+	if (inspect == NULL)
+		log_error("health", "details of %s: %s", service, error);
+	dash_details(service, inspect);
+	free(service);
+}
+
+/* A dashboard key for health (auto-restart, reset, restart unhealthy, details); 1 if handled. */
+static int
+agent_health_dash(const struct dash_action *a)
+{
+	struct config_step	 st;
+	struct health_row	*rows;
+	size_t			 n, i;
+
+	switch (a->kind) {
+	case DASH_ACT_AUTO_RESTART:
+		if (a->service != NULL)
+			health_set_auto_restart(a->service, a->on);
+		return 1;
+	case DASH_ACT_AUTO_RESTART_ALL:
+		A.cfg->health.auto_restart = a->on;
+		health_set_auto_restart(NULL, a->on);
+		agent_dash_info();
+		return 1;
+	case DASH_ACT_RESET:
+		health_reset(a->service);
+		return 1;
+	case DASH_ACT_DETAILS:
+		if (a->service != NULL)
+			health_inspect(a->service, agent_health_details,
+			    xstrdup(a->service));
+		return 1;
+	case DASH_ACT_RESTART_UNHEALTHY:
+		memset(&st, 0, sizeof st);
+		st.kind = STEP_RESTART;
+		n = health_rows(&rows);
+		for (i = 0; i < n; i++) {
+			if (strcmp(rows[i].health, "unhealthy") == 0)
+				strv_add(&st.services, rows[i].service);
+		}
+		free(rows);
+		if (st.services.n > 0)
+			chain_request_steps("restart", &st, 1, NULL, NULL, 1);
+		else
+			log_error("dash", "no unhealthy service to restart");
+		strv_free(&st.services);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* ---- chains (compose runner, chains, records) ----------------------------- */
 
 /* chains -> health: are these services ready? (CHAIN_READY_UNKNOWN: chains ask docker ps) */
 static int
 agent_chain_ready(const struct strv *services, char **why, void *arg)
 {
-	(void)services;
 	(void)arg;
 	*why = NULL;
 	/* -- health: answer from the health model (health_ready) -- */
-	return CHAIN_READY_UNKNOWN;
+	if (health_engine_state(NULL) != 1)
+		return CHAIN_READY_UNKNOWN;
+	switch (health_ready(services, why)) {
+	case 1:
+		return CHAIN_READY_YES;
+	case -1:
+		return CHAIN_READY_FAILED;
+	default:
+		return CHAIN_READY_NO;
+	}
 }
 
 /* chains -> health: the running services, comma-separated, or NULL (chains ask docker ps). */
@@ -81,7 +359,9 @@ agent_chain_running(void *arg)
 {
 	(void)arg;
 	/* -- health: health_running() -- */
-	return NULL;
+	if (health_engine_state(NULL) != 1)
+		return NULL;
+	return health_running();
 }
 
 /* chains -> bus: type a report line. */
@@ -98,19 +378,18 @@ static void
 agent_chain_started(const char *chain, const struct strv *services, void *arg)
 {
 	(void)chain;
-	(void)services;
 	(void)arg;
 	/* -- health: health_chain_begin(services) -- */
+	health_chain_begin(services);
 }
 
 /* chains -> health: a chain ended; resync the model. */
 static void
 agent_chain_done(const char *chain, const char *result, void *arg)
 {
-	(void)chain;
-	(void)result;
 	(void)arg;
 	/* -- health: health_chain_end() and resync -- */
+	agent_health_chain_done(chain, result);
 }
 
 /* compose detection finished (again after a refresh): hand the project on. */
@@ -121,6 +400,7 @@ agent_compose_ready(const struct compose_project *p, const char *error,
 	(void)arg;
 	chain_compose_ready(p, error);
 	/* -- health/watch/dash: take p (project name, files, env files) -- */
+	agent_health_project(p);
 }
 
 /* Stop right away (a startup failure). */
@@ -266,16 +546,14 @@ agent_line(const char *line, int manual)
 			/* -- chains: request t->chain with sig as its trigger -- */
 			chain_request(t->chain, &sig, manual);
 			break;
-		case ACTION_STATUS: {
+		case ACTION_STATUS:
 			/* -- health: answer from the health model -- */
-			struct text_var	v[] = { { "healthy", "0" },
-			    { "total", "0" }, { "details", "no services" } };
-
-			agent_say("status", v, 3);
+			agent_health_status();
 			break;
-		}
 		case ACTION_RESET:
 			/* -- health: reset failed services -- */
+			health_reset(sig.subject != NULL && *sig.subject != '\0' ?
+			    sig.subject : NULL);
 			break;
 		}
 	}
@@ -403,6 +681,8 @@ agent_dash_action(const struct dash_action *a, void *arg)
 		/* -- dash: the lead maps these to chains and health -- */
 		if (agent_chains_dash(a->kind, a->service, a->text))
 			break;
+		if (agent_health_dash(a))
+			break;
 		log_error("dash", "%s%s%s: not wired yet",
 		    dash_action_name(a->kind), a->service != NULL ? " " : "",
 		    a->service != NULL ? a->service : "");
@@ -496,6 +776,8 @@ agent_sig_hup(int signo, void *arg)
 	}
 	config_free(A.cfg);
 	A.cfg = cfg;
+	/* -- health: take the new health: section -- */
+	health_configure(&A.cfg->health);
 	log_event("config_reload", json_pack("{s:o}", "source",
 	    log_str(cfg->source)));
 }
@@ -554,6 +836,7 @@ agent_run(struct options *o, struct config *cfg, const char *config_path)
 		rc = 1;
 	/* -- bus: connect to tmux and start reading the bus pane -- */
 	/* -- health: start watching the engine -- */
+	agent_health_start();
 	/* -- dash: take the terminal -- */
 	if (!A.headless)
 		agent_dash_start();
@@ -567,6 +850,8 @@ agent_run(struct options *o, struct config *cfg, const char *config_path)
 	agent_dash_stop();
 	/* -- chains: detach chain and compose children before the shutdown -- */
 	agent_chains_stop();
+	/* -- health: stop watching -- */
+	agent_health_stop();
 	proc_shutdown(3000);
 	log_event("exit", json_pack("{s:i}", "code", rc));
 out:

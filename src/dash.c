@@ -34,6 +34,7 @@
 #define DASH_HIST_MAX	20	/* typed signals remembered */
 #define DASH_NOTE_MS	6000	/* how long a footer note stays */
 #define DASH_EDIT_MAX	1024	/* bytes in the line editor */
+#define DASH_MARK_W	3	/* status glyph, auto-restart flag, blank */
 
 /* Panels that need drawing. */
 #define D_HEAD		0x01
@@ -99,6 +100,7 @@ struct dash_svc {
 	int		 failed;	/* composed gave up on it */
 	int		 auto_restart;	/* composed may restart it */
 	int64_t		 since;		/* epoch ms the state began, 0 unknown */
+	int64_t		 started;	/* epoch ms the container started, 0 unknown */
 	struct dash_tl	 tl[DASH_TL_MAX]; /* recent state changes, oldest first */
 	size_t		 ntl;		/* cells used */
 };
@@ -224,6 +226,7 @@ static struct {
 	char		*note;		/* footer note, or NULL */
 	int		 note_bad;	/* the note is an error */
 	int		 cur_y, cur_x;	/* cursor while editing */
+	struct dash_layout lay;		/* layout of the last draw */
 	struct sigaction old_crash[NSIG]; /* handlers before ours */
 } D;
 
@@ -257,8 +260,8 @@ static const char *const dash_help[][2] = {
 static const char *const dash_hints[][2] = {
 	{ "?", "help" }, { "\xe2\x8f\x8e", "details" }, { "b", "build" },
 	{ "u", "up" }, { "r", "restart" }, { "l", "logs" }, { "s", "signal" },
-	{ "/", "filter" }, { "d", "deploy" }, { "c", "cancel" },
-	{ "a", "auto" }, { "x", "reset" }, { "q", "quit" },
+	{ "/", "filter" }, { "q", "quit" }, { "d", "deploy" },
+	{ "c", "cancel" }, { "a", "auto" }, { "x", "reset" },
 };
 
 static void	dash_dirty(unsigned);
@@ -637,6 +640,24 @@ dash_classify(const char *state, const char *health, int failed, int has_exit,
 	return CLS_STOP;
 }
 
+/* When a running service came up (container start, else state change); 0 if not running. */
+static int64_t
+dash_svc_up(const struct dash_svc *s)
+{
+	if (s->state == NULL || strcmp(s->state, "running") != 0)
+		return 0;
+	return s->started > 0 ? s->started : s->since;
+}
+
+/* A health word for the table: "-" when there is no healthcheck. */
+static const char *
+dash_health_word(const char *health)
+{
+	if (health == NULL || *health == '\0' || strcmp(health, "none") == 0)
+		return "-";
+	return health;
+}
+
 /* The class of a service row. */
 static enum dash_cls
 dash_svc_cls(const struct dash_svc *s)
@@ -877,6 +898,8 @@ dash_on_health(json_t *o, int64_t ts)
 		s->since = dash_parse_time(v);
 	else if (changed)
 		s->since = ts;
+	if ((v = json_object_get(o, "started")) != NULL)
+		s->started = dash_parse_time(v);
 	after = dash_svc_cls(s);
 	if (changed || s->ntl == 0 || before != after) {
 		if (s->ntl == DASH_TL_MAX) {
@@ -985,17 +1008,17 @@ dash_on_chain(const char *event, json_t *o, int64_t ts)
 		c->last_at = ts;
 		if (c->last_result == NULL || strcmp(c->last_result, "failed") != 0)
 			dash_set(&c->last_stderr, NULL);
-		text = dash_fmt_ms(c->last_ms);
-		xasprintf(&line, "chain %s %s in %s%s%s",
-		    name != NULL ? name : "?",
-		    c->last_result != NULL ? c->last_result : "ended",
-		    text, c->last_step != NULL ? " at step " : "",
-		    c->last_step != NULL ? c->last_step : "");
-		dash_log_add(ts, c->last_result != NULL &&
-		    strcmp(c->last_result, "ok") == 0 ? DIR_NOTE : DIR_ERROR,
-		    line, NULL, 0);
-		free(line);
-		free(text);
+		/* A failure already came as an error event: one line is enough. */
+		if (c->last_result == NULL ||
+		    strcmp(c->last_result, "failed") != 0) {
+			text = dash_fmt_ms(c->last_ms);
+			xasprintf(&line, "chain %s %s in %s",
+			    name != NULL ? name : "?", c->last_result != NULL ?
+			    c->last_result : "ended", text);
+			dash_log_add(ts, DIR_NOTE, line, NULL, 0);
+			free(line);
+			free(text);
+		}
 	}
 	dash_dirty(D_CHAIN);
 }
@@ -1203,6 +1226,22 @@ dash_selected(void)
 	return D.nview > 0 ? D.svcs[D.view[D.sel]] : NULL;
 }
 
+/* Scroll so that the selected row is among the rows visible. */
+static void
+dash_scroll_fix(int rows)
+{
+	if (rows <= 0)
+		return;
+	if (D.sel < D.top)
+		D.top = D.sel;
+	if (D.sel >= D.top + (size_t)rows)
+		D.top = D.sel - (size_t)rows + 1;
+	if (D.top + (size_t)rows > D.nview)
+		D.top = D.nview > (size_t)rows ? D.nview - (size_t)rows : 0;
+}
+
+static int	dash_table_rows(void);
+
 /* Move the selection by delta rows (clamped). */
 static void
 dash_select(long delta)
@@ -1219,6 +1258,7 @@ dash_select(long delta)
 		n = (long)D.nview - 1;
 	D.sel = (size_t)n;
 	dash_set(&D.sel_name, D.svcs[D.view[D.sel]]->name);
+	dash_scroll_fix(dash_table_rows());
 	dash_dirty(D_TABLE);
 }
 
@@ -1229,16 +1269,19 @@ static struct dash_layout
 dash_layout(void)
 {
 	struct dash_layout	L;
-	int			H = LINES, n;
+	int			H = LINES, n, want, spare;
 
 	memset(&L, 0, sizeof L);
 	L.foot_y = H - 1;
 	L.tab_y = 2;
 	if (H >= 14) {
+		/* The log gets a quarter, and whatever rows the table does not need. */
 		n = (H - 6) / 4;
 		n = n < 2 ? 2 : n > 10 ? 10 : n;
-		L.log_h = 1 + n;
 		L.chain_h = 3;
+		want = 1 + (D.nsvcs > 3 ? (int)D.nsvcs : 3);
+		spare = H - 3 - L.chain_h - (1 + n) - want;
+		L.log_h = 1 + n + (spare > 0 ? spare : 0);
 	} else if (H >= 10) {
 		L.log_h = 2;
 		L.chain_h = 2;
@@ -1349,96 +1392,162 @@ dash_home(const char *dir)
 	return xstrdup(dir);
 }
 
-/* " ●3": how many services are in a class, in its colour (none: nothing). */
-static void
-dash_count(int y, int *x, enum dash_cls c, size_t n)
+/* s in at most width columns, cut at the front ("…/shop") when too long. */
+static char *
+dash_fit_tail(const char *s, int width)
 {
-	char	*s;
+	const char	*p = s;
+	wchar_t		 wc;
+	int		 w = dash_width(s), cw;
+	char		*out;
 
-	if (n == 0)
-		return;
-	xasprintf(&s, " %s%zu", dash_cls_glyph(c), n);
-	dash_seg(y, x, dash_cls_role(c), c == CLS_FAILED ? A_BOLD : 0, s);
-	free(s);
+	if (w <= width)
+		return xstrdup(s);
+	if (width <= 1)
+		return xstrdup(D.utf8 ? "\xe2\x80\xa6" : "~");
+	while (*p != '\0' && w > width - 1) {
+		p += dash_char(p, D.utf8, &wc, &cw);
+		w -= cw;
+	}
+	xasprintf(&out, "%s%s", D.utf8 ? "\xe2\x80\xa6" : "~", p);
+	return out;
+}
+
+/* The engine as shown: a unix socket by its path, the default socket as "local". */
+static const char *
+dash_engine_name(const char *host)
+{
+	if (host == NULL)
+		return "local";
+	if (strncmp(host, "unix://", 7) == 0) {
+		host += 7;
+		if (strcmp(host, "/var/run/docker.sock") == 0 ||
+		    strcmp(host, "/run/docker.sock") == 0)
+			return "local";
+	}
+	return host;
+}
+
+/* Header row 0: version, project and directory, compose; the directory gives way. */
+static void
+dash_draw_header0(void)
+{
+	struct dash_head	*h = &D.head;
+	const char		*name = h->project != NULL ? h->project : "?";
+	char			*comp, *dir, *cut, *s;
+	int			 x = 0, fixed, room;
+
+	xasprintf(&comp, "compose %s %s", h->flavor != NULL ? h->flavor : "?",
+	    h->version != NULL ? h->version : "");
+	fixed = dash_width(" composed " PACKAGE_VERSION) + 2 * dash_width(dash_sep()) +
+	    dash_width("project ") + dash_width(name) + dash_width(comp) +
+	    (h->dry_run ? dash_width(dash_sep()) + 7 : 0);
+	room = COLS - fixed - 3;
+	dash_blank(0, 0, RL_NORMAL, 0);
+	dash_seg(0, &x, RL_TITLE, 0, " composed " PACKAGE_VERSION);
+	dash_seg(0, &x, RL_DIM, 0, dash_sep());
+	dash_seg(0, &x, RL_DIM, 0, "project ");
+	dash_seg(0, &x, RL_NORMAL, A_BOLD, name);
+	if (h->directory != NULL && room >= 8) {
+		dir = dash_home(h->directory);
+		cut = dash_fit_tail(dir, room);
+		xasprintf(&s, " (%s)", cut);
+		dash_seg(0, &x, RL_NORMAL, 0, s);
+		free(s);
+		free(cut);
+		free(dir);
+	}
+	dash_seg(0, &x, RL_DIM, 0, dash_sep());
+	dash_seg(0, &x, RL_NORMAL, 0, comp);
+	free(comp);
+	if (h->dry_run) {
+		dash_seg(0, &x, RL_DIM, 0, dash_sep());
+		dash_seg(0, &x, RL_WARN, A_BOLD, "DRY RUN");
+	}
+}
+
+/* Header row 1: engine, tmux, auto-restart, service counts; the engine host gives way. */
+static void
+dash_draw_header1(void)
+{
+	struct dash_head	*h = &D.head;
+	size_t			 i, n[CLS_FAILED + 1];
+	enum dash_role		 re, rt;
+	char			*bus, *svcs, *cnt, *host, *s;
+	const char		*dot = D.utf8 ? "\xe2\x97\x8f " : "* ";
+	int			 x = 0, fixed, room;
+	int			 eok = h->engine_state == NULL ||
+				    strcmp(h->engine_state, "connected") == 0;
+	int			 tok = h->tmux_state == NULL ||
+				    strcmp(h->tmux_state, "connected") == 0;
+
+	memset(n, 0, sizeof n);
+	for (i = 0; i < D.nsvcs; i++)
+		n[dash_svc_cls(D.svcs[i])]++;
+	xasprintf(&bus, "%s bus %s", h->session != NULL ? h->session : "?",
+	    h->bus != NULL ? h->bus : "?");
+	xasprintf(&svcs, "%zu services", D.nsvcs);
+	cnt = xstrdup("");
+	for (i = CLS_OK; i <= CLS_FAILED; i++) {
+		if (i == CLS_STOP || n[i] == 0)
+			continue;
+		xasprintf(&s, "%s %s%zu", cnt, dash_cls_glyph(i), n[i]);
+		free(cnt);
+		cnt = s;
+	}
+	fixed = dash_width(" engine ") + 2 * dash_width(dot) +
+	    (eok ? 0 : 1 + dash_width(h->engine_state)) +
+	    3 * dash_width(dash_sep()) + dash_width("tmux ") + dash_width(bus) +
+	    (tok ? 0 : 1 + dash_width(h->tmux_state)) +
+	    dash_width("auto-restart off") + dash_width(svcs) +
+	    dash_width(cnt) + 1;
+	room = COLS - fixed;
+	host = dash_fit_tail(dash_engine_name(h->engine), room < 12 ? 12 : room);
+
+	dash_blank(1, 0, RL_NORMAL, 0);
+	dash_seg(1, &x, RL_DIM, 0, " engine ");
+	re = h->engine_state == NULL ? RL_DIM : eok ? RL_OK : RL_BAD;
+	dash_seg(1, &x, re, 0, dot);
+	dash_seg(1, &x, RL_NORMAL, 0, host);
+	if (!eok) {
+		dash_seg(1, &x, RL_BAD, 0, " ");
+		dash_seg(1, &x, RL_BAD, 0, h->engine_state);
+	}
+	dash_seg(1, &x, RL_DIM, 0, dash_sep());
+	dash_seg(1, &x, RL_DIM, 0, "tmux ");
+	rt = h->tmux_state == NULL ? RL_DIM : tok ? RL_OK :
+	    strcmp(h->tmux_state, "bus_missing") == 0 ? RL_WARN : RL_BAD;
+	dash_seg(1, &x, rt, 0, dot);
+	dash_seg(1, &x, RL_NORMAL, 0, bus);
+	if (!tok) {
+		dash_seg(1, &x, rt, 0, " ");
+		dash_seg(1, &x, rt, 0, h->tmux_state);
+	}
+	dash_seg(1, &x, RL_DIM, 0, dash_sep());
+	dash_seg(1, &x, RL_DIM, 0, "auto-restart ");
+	dash_seg(1, &x, h->auto_restart ? RL_OK : RL_WARN, 0,
+	    h->auto_restart ? "on" : "off");
+	dash_seg(1, &x, RL_DIM, 0, dash_sep());
+	dash_seg(1, &x, RL_NORMAL, 0, svcs);
+	for (i = CLS_OK; i <= CLS_FAILED; i++) {
+		if (i == CLS_STOP || n[i] == 0)
+			continue;
+		xasprintf(&s, " %s%zu", dash_cls_glyph(i), n[i]);
+		dash_seg(1, &x, dash_cls_role(i), i == CLS_FAILED ? A_BOLD : 0, s);
+		free(s);
+	}
+	free(cnt);
+	free(host);
+	free(bus);
+	free(svcs);
 }
 
 /* The two header rows. */
 static void
 dash_draw_header(void)
 {
-	struct dash_head	*h = &D.head;
-	size_t			 i, nok = 0, nbad = 0, nfail = 0, nwarn = 0;
-	enum dash_cls		 c;
-	enum dash_role		 r;
-	char			*s, *dir;
-	int			 x = 0;
-	const char		*dot = D.utf8 ? "\xe2\x97\x8f " : "* ";
-
-	dash_blank(0, 0, RL_NORMAL, 0);
-	dash_blank(1, 0, RL_NORMAL, 0);
-	dash_seg(0, &x, RL_TITLE, 0, " composed " PACKAGE_VERSION);
-	dash_seg(0, &x, RL_DIM, 0, dash_sep());
-	dash_seg(0, &x, RL_DIM, 0, "project ");
-	dash_seg(0, &x, RL_NORMAL, A_BOLD, h->project != NULL ? h->project : "?");
-	dir = dash_home(h->directory);
-	xasprintf(&s, " (%s)", dir);
-	if (h->directory != NULL)
-		dash_seg(0, &x, RL_NORMAL, 0, s);
-	free(s);
-	free(dir);
-	dash_seg(0, &x, RL_DIM, 0, dash_sep());
-	xasprintf(&s, "compose %s %s", h->flavor != NULL ? h->flavor : "?",
-	    h->version != NULL ? h->version : "");
-	dash_seg(0, &x, RL_NORMAL, 0, s);
-	free(s);
-	if (h->dry_run) {
-		dash_seg(0, &x, RL_DIM, 0, dash_sep());
-		dash_seg(0, &x, RL_WARN, A_BOLD, "DRY RUN");
-	}
-
-	x = 0;
-	dash_seg(1, &x, RL_DIM, 0, " engine ");
-	r = h->engine_state == NULL ? RL_DIM :
-	    strcmp(h->engine_state, "connected") == 0 ? RL_OK : RL_BAD;
-	dash_seg(1, &x, r, 0, dot);
-	dash_seg(1, &x, RL_NORMAL, 0, h->engine != NULL ? h->engine : "local");
-	if (h->engine_state != NULL && strcmp(h->engine_state, "connected") != 0) {
-		dash_seg(1, &x, RL_BAD, 0, " ");
-		dash_seg(1, &x, RL_BAD, 0, h->engine_state);
-	}
-	dash_seg(1, &x, RL_DIM, 0, dash_sep());
-	dash_seg(1, &x, RL_DIM, 0, "tmux ");
-	r = h->tmux_state == NULL ? RL_DIM :
-	    strcmp(h->tmux_state, "connected") == 0 ? RL_OK :
-	    strcmp(h->tmux_state, "bus_missing") == 0 ? RL_WARN : RL_BAD;
-	dash_seg(1, &x, r, 0, dot);
-	xasprintf(&s, "%s bus %s", h->session != NULL ? h->session : "?",
-	    h->bus != NULL ? h->bus : "?");
-	dash_seg(1, &x, RL_NORMAL, 0, s);
-	free(s);
-	if (h->tmux_state != NULL && strcmp(h->tmux_state, "connected") != 0) {
-		dash_seg(1, &x, r, 0, " ");
-		dash_seg(1, &x, r, 0, h->tmux_state);
-	}
-	dash_seg(1, &x, RL_DIM, 0, dash_sep());
-	dash_seg(1, &x, RL_DIM, 0, "auto-restart ");
-	dash_seg(1, &x, h->auto_restart ? RL_OK : RL_WARN, 0,
-	    h->auto_restart ? "on" : "off");
-	for (i = 0; i < D.nsvcs; i++) {
-		c = dash_svc_cls(D.svcs[i]);
-		nok += c == CLS_OK;
-		nwarn += c == CLS_WARN;
-		nbad += c == CLS_BAD;
-		nfail += c == CLS_FAILED;
-	}
-	dash_seg(1, &x, RL_DIM, 0, dash_sep());
-	xasprintf(&s, "%zu services", D.nsvcs);
-	dash_seg(1, &x, RL_NORMAL, 0, s);
-	free(s);
-	dash_count(1, &x, CLS_OK, nok);
-	dash_count(1, &x, CLS_WARN, nwarn);
-	dash_count(1, &x, CLS_BAD, nbad);
-	dash_count(1, &x, CLS_FAILED, nfail);
+	dash_draw_header0();
+	dash_draw_header1();
 }
 
 /* Column widths of the table for the current width: narrow screens drop
@@ -1456,7 +1565,7 @@ dash_columns(void)
 		if (strlen(D.svcs[i]->name) > longest)
 			longest = strlen(D.svcs[i]->name);
 	}
-	c.state = 10;
+	c.state = 11;
 	c.health = 9;
 	c.uptime = 6;
 	c.restarts = 8;
@@ -1464,8 +1573,8 @@ dash_columns(void)
 	c.image = 8;
 	c.tl = 6;
 	for (k = 0;; k++) {
-		/* Two glyph columns, then each column and its gap. */
-		used = 2 + 1 + (c.state + 1) + (c.health ? c.health + 1 : 0) +
+		/* The mark columns, then each column and its gap. */
+		used = DASH_MARK_W + 1 + (c.state + 1) + (c.health ? c.health + 1 : 0) +
 		    (c.uptime ? c.uptime + 1 : 0) +
 		    (c.restarts ? c.restarts + 1 : 0) +
 		    (c.size ? c.size + 1 : 0) + (c.image ? c.image + 1 : 0) +
@@ -1513,7 +1622,7 @@ dash_cell(int y, int *x, int w, enum dash_role r, attr_t extra, const char *s,
 	} else
 		dash_text(y, *x, w, r, extra, s, 1);
 	*x += w;
-	dash_text(y, *x, 1, RL_NORMAL, extra, " ", 1);
+	dash_text(y, *x, 1, r == RL_HEAD ? RL_HEAD : RL_NORMAL, extra, " ", 1);
 	*x += 1;
 }
 
@@ -1549,17 +1658,9 @@ dash_draw_table(const struct dash_layout *L)
 	if (L->tab_h <= 0)
 		return;
 	dash_view_update();
-	if (rows > 0) {
-		if (D.sel < D.top)
-			D.top = D.sel;
-		if (D.sel >= D.top + (size_t)rows)
-			D.top = D.sel - (size_t)rows + 1;
-		if (D.top + (size_t)rows > D.nview)
-			D.top = D.nview > (size_t)rows ?
-			    D.nview - (size_t)rows : 0;
-	}
+	dash_scroll_fix(rows);
 	y = L->tab_y;
-	x = 2;
+	x = DASH_MARK_W;
 	dash_text(y, 0, COLS, RL_HEAD, 0, "", 1);
 	dash_cell(y, &x, c.name, RL_HEAD, 0, "SERVICE", 0);
 	dash_cell(y, &x, c.state, RL_HEAD, 0, "STATE", 0);
@@ -1591,7 +1692,8 @@ dash_draw_table(const struct dash_layout *L)
 		if (i >= D.nview) {
 			dash_blank(y, 0, RL_NORMAL, 0);
 			if (i == 0 && y == L->tab_y + 1)
-				dash_text(y, 2, COLS - 2, RL_DIM, 0, D.nsvcs == 0 ?
+				dash_text(y, DASH_MARK_W, COLS - DASH_MARK_W,
+				    RL_DIM, 0, D.nsvcs == 0 ?
 				    "no services yet: they appear as composed "
 				    "sees their containers" :
 				    "no service matches the filter (Esc clears it)",
@@ -1607,22 +1709,20 @@ dash_draw_table(const struct dash_layout *L)
 		dash_text(y, 0, 1, r, sel, dash_cls_glyph(cls), 1);
 		dash_text(y, 1, 1, RL_WARN, sel, s->auto_restart ? " " :
 		    D.utf8 ? "\xe2\x8a\x98" : "-", 1);
-		x = 2;
+		x = DASH_MARK_W;
 		dash_cell(y, &x, c.name, cls == CLS_FAILED ? RL_FAILED : RL_NORMAL,
 		    sel | (cls == CLS_FAILED ? A_BOLD : 0), s->name, 0);
 		if (s->state != NULL && strcmp(s->state, "exited") == 0 &&
 		    s->has_exit)
 			xasprintf(&t, "exited(%d)", s->exit_code);
 		else
-			t = xstrdup(s->failed ? "FAILED" : s->state != NULL ?
-			    s->state : "?");
+			t = xstrdup(s->state != NULL ? s->state : "?");
 		dash_cell(y, &x, c.state, r, sel, t, 0);
 		free(t);
-		dash_cell(y, &x, c.health, r, sel, s->health != NULL &&
-		    *s->health != '\0' ? s->health : "-", 0);
-		if (s->state != NULL && strcmp(s->state, "running") == 0 &&
-		    s->since > 0)
-			t = dash_fmt_uptime((now - s->since) / 1000);
+		dash_cell(y, &x, c.health, r, sel | (s->failed ? A_BOLD : 0),
+		    s->failed ? "FAILED" : dash_health_word(s->health), 0);
+		if (dash_svc_up(s) > 0)
+			t = dash_fmt_uptime((now - dash_svc_up(s)) / 1000);
 		else
 			t = xstrdup("-");
 		dash_cell(y, &x, c.uptime, cls == CLS_FAILED ? RL_FAILED :
@@ -1747,58 +1847,64 @@ dash_log_visible(const struct dash_log *l)
 	return l->dir != DIR_IGNORED || D.show_ignored || l->manual;
 }
 
-/* The signal log: newest at the bottom. */
+/* One line of the log panel at row y. */
 static void
-dash_draw_log(const struct dash_layout *L)
+dash_log_line(int y, const struct dash_log *l)
 {
-	const struct dash_log	*shown[16];
 	static const char *const du[] = { "\xe2\x86\x90 ", "\xe2\x86\x92 ",
 	    "\xc2\xb7 ", "! ", "\xe2\x80\xa2 " };
 	static const char *const da[] = { "< ", "> ", ". ", "! ", "* " };
 	static const enum dash_role dr[] = { RL_IN, RL_OUT, RL_DIM, RL_BAD,
 	    RL_NORMAL };
-	int			 n = L->log_h - 1, k = 0, y, x;
-	size_t			 i, idx;
-	char			 clock[16], *s;
+	char	clock[16], *s;
+	int	x = 1;
+
+	dash_blank(y, 0, RL_NORMAL, 0);
+	dash_clock(l->ts, clock, sizeof clock);
+	dash_seg(y, &x, RL_DIM, 0, clock);
+	dash_seg(y, &x, RL_DIM, 0, " ");
+	dash_seg(y, &x, dr[l->dir], A_BOLD, D.utf8 ? du[l->dir] : da[l->dir]);
+	dash_seg(y, &x, l->dir == DIR_IGNORED ? RL_DIM :
+	    l->dir == DIR_ERROR ? RL_BAD : RL_NORMAL, 0, l->text);
+	if (l->extra != NULL) {
+		xasprintf(&s, D.utf8 ? "  \xe2\x87\x92 %s" : "  => %s", l->extra);
+		dash_seg(y, &x, RL_IN, 0, s);
+		free(s);
+	}
+	if (l->dir == DIR_IGNORED)
+		dash_seg(y, &x, RL_DIM, 0, "  (ignored)");
+	if (l->manual)
+		dash_seg(y, &x, RL_DIM, 0, "  (manual)");
+}
+
+/* The signal log: newest at the bottom. */
+static void
+dash_draw_log(const struct dash_layout *L)
+{
+	const struct dash_log	**shown;
+	int			  n = L->log_h - 1, k = 0, r;
+	size_t			  i, idx;
 
 	if (L->log_h <= 0)
 		return;
-	if (n > 16)
-		n = 16;
 	dash_rule(L->log_y, "Signals",
 	    D.show_ignored ? "i: hide ignored" : "i: show ignored");
+	if (n <= 0)
+		return;
+	/* Newest first into shown[], drawn oldest at the top. */
+	shown = xcalloc((size_t)n, sizeof *shown);
 	for (i = 0; i < D.nlog && k < n; i++) {
 		idx = (D.log_head + DASH_LOG_MAX - 1 - i) % DASH_LOG_MAX;
 		if (dash_log_visible(&D.log[idx]))
 			shown[k++] = &D.log[idx];
 	}
-	for (y = L->log_y + 1; y < L->log_y + L->log_h; y++) {
-		dash_blank(y, 0, RL_NORMAL, 0);
-		if (y - L->log_y - 1 < n - k)
-			continue;
-		{
-			const struct dash_log	*l = shown[n - 1 - (y - L->log_y - 1)];
-
-			x = 1;
-			dash_clock(l->ts, clock, sizeof clock);
-			dash_seg(y, &x, RL_DIM, 0, clock);
-			dash_seg(y, &x, RL_DIM, 0, " ");
-			dash_seg(y, &x, dr[l->dir], A_BOLD,
-			    D.utf8 ? du[l->dir] : da[l->dir]);
-			dash_seg(y, &x, l->dir == DIR_IGNORED ? RL_DIM :
-			    l->dir == DIR_ERROR ? RL_BAD : RL_NORMAL, 0, l->text);
-			if (l->extra != NULL) {
-				xasprintf(&s, D.utf8 ? "  \xe2\x87\x92 %s" :
-				    "  => %s", l->extra);
-				dash_seg(y, &x, RL_IN, 0, s);
-				free(s);
-			}
-			if (l->dir == DIR_IGNORED)
-				dash_seg(y, &x, RL_DIM, 0, "  (ignored)");
-			if (l->manual)
-				dash_seg(y, &x, RL_DIM, 0, "  (manual)");
-		}
+	for (r = 0; r < n; r++) {
+		if (r < n - k)
+			dash_blank(L->log_y + 1 + r, 0, RL_NORMAL, 0);
+		else
+			dash_log_line(L->log_y + 1 + r, shown[n - 1 - r]);
 	}
+	free(shown);
 }
 
 /* The footer: a note, a prompt, or key hints. */
@@ -1847,7 +1953,7 @@ dash_draw_footer(const struct dash_layout *L)
 
 		if (!D.utf8 && (unsigned char)key[0] >= 0x80)
 			key = "Enter";
-		w = dash_width(key) + 1 + dash_width(dash_hints[i][1]) + 2;
+		w = dash_width(key) + 1 + dash_width(dash_hints[i][1]);
 		if (x + w > COLS)
 			break;
 		dash_seg(y, &x, RL_KEY, A_BOLD, key);
@@ -2045,10 +2151,9 @@ dash_tick_arm(const struct dash_layout *L)
 	for (i = D.top; D.mode != MODE_DETAILS && rows > 0 &&
 	    i < D.top + (size_t)rows && i < D.nview; i++) {
 		s = D.svcs[D.view[i]];
-		if (s->since <= 0 || s->state == NULL ||
-		    strcmp(s->state, "running") != 0)
+		if (dash_svc_up(s) <= 0)
 			continue;
-		up = now - s->since;
+		up = now - dash_svc_up(s);
 		if (up < 0)
 			continue;
 		/* Seconds tick for the first minute; then minutes, idle. */
@@ -2101,6 +2206,11 @@ dash_draw(void)
 		return;
 	}
 	L = dash_layout();
+	if (memcmp(&L, &D.lay, sizeof L) != 0) {
+		/* Panels moved (services came or went, or a resize). */
+		d = D_ALL;
+		D.lay = L;
+	}
 	if (d & D_HEAD)
 		dash_draw_header();
 	if (d & D_TABLE)
@@ -2977,6 +3087,25 @@ dash_ports(json_t *c)
 	return s;
 }
 
+/* A docker time in local time (with the date if date), or the text as given, or "?". */
+static void
+dash_when(json_t *v, int date, char *buf, size_t len)
+{
+	int64_t		ms = dash_parse_time(v);
+	time_t		t = (time_t)(ms / 1000);
+	struct tm	tm;
+
+	if (ms <= 0) {
+		snprintf(buf, len, "%s", json_is_string(v) ?
+		    json_string_value(v) : "?");
+		return;
+	}
+	localtime_r(&t, &tm);
+	if ((date ? strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) :
+	    strftime(buf, len, "%H:%M:%S", &tm)) == 0)
+		snprintf(buf, len, "?");
+}
+
 /* Readable lines from docker inspect output (an array of containers or one). */
 void
 dash_inspect_lines(json_t *inspect, void (*add)(const char *, void *),
@@ -2985,7 +3114,7 @@ dash_inspect_lines(json_t *inspect, void (*add)(const char *, void *),
 	json_t		*c, *st, *hl, *log, *p, *cfg;
 	size_t		 i, j, first;
 	const char	*id, *out;
-	char		*ports, *line, *nl;
+	char		*ports, *line, *nl, when[32];
 
 	if (json_is_object(inspect)) {
 		json_t	*one = json_array();
@@ -3009,11 +3138,10 @@ dash_inspect_lines(json_t *inspect, void (*add)(const char *, void *),
 		dash_addf(add, arg, "  image     %s",
 		    dash_jstr(cfg, "Image") != NULL ? dash_jstr(cfg, "Image") :
 		    "?");
+		dash_when(json_object_get(st, "StartedAt"), 1, when, sizeof when);
 		dash_addf(add, arg, "  state     %s, exit code %lld, started %s%s%s",
 		    dash_jstr(st, "Status") != NULL ? dash_jstr(st, "Status") :
-		    "?", (long long)dash_jint(st, "ExitCode", 0),
-		    dash_jstr(st, "StartedAt") != NULL ?
-		    dash_jstr(st, "StartedAt") : "?",
+		    "?", (long long)dash_jint(st, "ExitCode", 0), when,
 		    dash_jstr(st, "Error") != NULL &&
 		    *dash_jstr(st, "Error") != '\0' ? ", error: " : "",
 		    dash_jstr(st, "Error") != NULL ? dash_jstr(st, "Error") : "");
@@ -3040,9 +3168,8 @@ dash_inspect_lines(json_t *inspect, void (*add)(const char *, void *),
 			line = xstrdup(out != NULL ? out : "");
 			while ((nl = strchr(line, '\n')) != NULL)
 				*nl = nl[1] == '\0' ? '\0' : ' ';
-			dash_addf(add, arg, "  probe     %s exit %lld: %s",
-			    dash_jstr(p, "Start") != NULL ?
-			    dash_jstr(p, "Start") : "?",
+			dash_when(json_object_get(p, "Start"), 0, when, sizeof when);
+			dash_addf(add, arg, "  probe     %s exit %lld: %s", when,
 			    (long long)dash_jint(p, "ExitCode", -1), line);
 			free(line);
 		}

@@ -57,6 +57,7 @@ struct hcont {
 	char		*probe;		/* last healthcheck output (raw) */
 	int		 probe_exit;	/* its exit code */
 	uint64_t	 event_at;	/* mono ms of the last event about it */
+	uint64_t	 died_at;	/* mono ms of its last die event */
 	uint64_t	 seq;		/* order of creation/start, newest wins */
 	int		 seen;		/* present in the resync being applied */
 	struct hcont	*next;		/* next container of the service */
@@ -123,6 +124,7 @@ static struct {
 	int			 engine;	/* -1 unknown, 0 unreachable, 1 connected */
 	uint64_t		 seq;		/* container order counter */
 	int			 chain_all;	/* a chain runs on every service */
+	uint64_t		 chain_since;	/* mono ms the running chain began, 0 none */
 	struct loop_timer	*timer;		/* next policy deadline */
 	uint64_t		 timer_at;	/* its time */
 	struct hwaiter		*waiters;	/* health_resync_then callbacks */
@@ -624,6 +626,19 @@ health_probe_text(const struct hsvc *s)
 	return t;
 }
 
+/* The exit code of the last probe of the unhealthy container, -1 if unknown. */
+static int
+health_probe_exit(const struct hsvc *s)
+{
+	struct hcont	*c;
+
+	for (c = s->conts; c != NULL; c = c->next) {
+		if (strcmp(c->health, "unhealthy") == 0 && c->probe != NULL)
+			return c->probe_exit;
+	}
+	return -1;
+}
+
 /* Whether an unhealthy container still waits for its probe output. */
 static int
 health_probe_pending(const struct hsvc *s, uint64_t now)
@@ -649,8 +664,14 @@ health_report(struct hsvc *s, uint64_t now)
 			return;
 		details = health_probe_text(s);
 		if (*details == '\0') {
+			int	code = health_probe_exit(s);
+
 			free(details);
-			details = xstrdup("healthcheck failing");
+			if (code >= 0)
+				xasprintf(&details, "healthcheck failing (exit %d, "
+				    "no output)", code);
+			else
+				details = xstrdup("healthcheck failing");
 		}
 		v[0].name = "service";
 		v[0].value = s->name;
@@ -1117,6 +1138,7 @@ health_died(struct hsvc *s, struct hcont *c, int code, uint64_t now)
 	c->crashed = !c->manual && code != 0;
 	c->unobserved = 0;
 	c->status = "exited";
+	c->died_at = now;
 }
 
 /* One docker event. */
@@ -1324,8 +1346,10 @@ health_feed_containers(const struct engine_container *list, size_t n,
 				health_svc_drop(s);
 				continue;
 			}
+			/* A resync logs every service once, changed or not. */
+			free(s->sig);
+			s->sig = NULL;
 			health_update(s);
-			health_emit(s, 1);
 		}
 	} else {
 		for (s = H.svcs; s != NULL; s = s->next)
@@ -1478,6 +1502,7 @@ health_chain_begin(const struct strv *services)
 {
 	struct hsvc	*s;
 
+	H.chain_since = health_now();
 	if (services == NULL || services->n == 0) {
 		H.chain_all = 1;
 		return;
@@ -1495,6 +1520,7 @@ health_chain_end(void)
 	struct hsvc	*s;
 
 	H.chain_all = 0;
+	H.chain_since = 0;
 	for (s = H.svcs; s != NULL; s = s->next)
 		s->busy = 0;
 	health_resync();
@@ -1605,6 +1631,21 @@ health_svc_ready(const struct hsvc *s)
 	return running > 0;
 }
 
+/* Whether a service will not become ready by waiting: unhealthy, or crashed (during the chain). */
+static int
+health_svc_failing(const struct hsvc *s)
+{
+	struct hcont	*c, *p = health_primary(s);
+
+	for (c = s->conts; c != NULL; c = c->next) {
+		if (strcmp(c->status, "running") == 0 &&
+		    strcmp(c->health, "unhealthy") == 0)
+			return 1;
+	}
+	return p != NULL && strcmp(p->status, "exited") == 0 && p->crashed &&
+	    p->died_at != 0 && p->died_at >= H.chain_since;
+}
+
 /* Why a service is not ready, e.g. "db unhealthy" (caller frees). */
 static char *
 health_svc_why(const struct hsvc *s)
@@ -1621,14 +1662,18 @@ health_svc_why(const struct hsvc *s)
 	return t;
 }
 
-/* 1 when every listed service (all if none) is ready; else 0 and *why. */
+/*
+ * 1 when every listed service (all if none) is running, and healthy if it has
+ * a healthcheck; else 0 (wait) or -1 (one is unhealthy or crashed: waiting
+ * will not help), with *why.
+ */
 int
 health_ready(const struct strv *services, char **why)
 {
 	struct strv	 bad;
 	struct hsvc	*s;
 	size_t		 i;
-	int		 total = 0;
+	int		 total = 0, failing = 0;
 
 	memset(&bad, 0, sizeof bad);
 	if (why != NULL)
@@ -1646,6 +1691,7 @@ health_ready(const struct strv *services, char **why)
 			} else if (!health_svc_ready(s)) {
 				char	*t = health_svc_why(s);
 
+				failing |= health_svc_failing(s);
 				strv_add(&bad, t);
 				free(t);
 			}
@@ -1656,6 +1702,7 @@ health_ready(const struct strv *services, char **why)
 			if (!health_svc_ready(s)) {
 				char	*t = health_svc_why(s);
 
+				failing |= health_svc_failing(s);
 				strv_add(&bad, t);
 				free(t);
 			}
@@ -1668,7 +1715,7 @@ health_ready(const struct strv *services, char **why)
 	if (why != NULL)
 		*why = strv_join(&bad, ", ");
 	strv_free(&bad);
-	return 0;
+	return failing ? -1 : 0;
 }
 
 /* For DOCKER_STATUS: healthy and total services, and what is wrong. */

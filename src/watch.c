@@ -137,8 +137,8 @@ watch_fire(void *arg)
 		f->hash = h;
 		log_event("watch", json_pack("{s:o, s:s}", "file",
 		    log_str(f->path), "action", h == 0 ? "removed" : "changed"));
-		if (!strv_has(&names, f->path))
-			strv_add(&names, f->path);
+		if (!strv_has(&names, f->base))
+			strv_add(&names, f->base);
 	}
 	if (names.n == 0)
 		return;

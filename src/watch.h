@@ -9,7 +9,7 @@
 /* What the watcher tells its owner. */
 struct watch_hooks {
 	/*
-	 * Files changed (names joined with ", ", after the debounce, only when
+	 * Files changed (base names joined with ", ", after the debounce, only when
 	 * their content really changed).  ok = the check command accepted the
 	 * project; otherwise error holds its message.
 	 */

@@ -53,15 +53,15 @@ for flavor in $flavors; do
 	t_compose "$flavor" up -d >"$T_TMP/up.log" 2>&1 ||
 		{ cat "$T_TMP/up.log" >&2; t_fail "$flavor: up -d failed"; }
 	for svc in db api worker; do
-		t_wait_for 20 t_health_is "$svc" healthy ||
+		t_wait_for 60 t_health_is "$svc" healthy ||
 			t_fail "$flavor: $svc is $(t_health "$svc"), not healthy"
 	done
 	t_break api
-	t_wait_for 15 t_health_is api unhealthy || t_fail "$flavor: api did not turn unhealthy"
+	t_wait_for 30 t_health_is api unhealthy || t_fail "$flavor: api did not turn unhealthy"
 	t_heal api
-	t_wait_for 15 t_health_is api healthy || t_fail "$flavor: api did not recover"
+	t_wait_for 30 t_health_is api healthy || t_fail "$flavor: api did not recover"
 	t_crash worker
-	t_wait_for 10 t_health_is worker exited || t_fail "$flavor: worker did not crash"
+	t_wait_for 20 t_health_is worker exited || t_fail "$flavor: worker did not crash"
 	code=$(docker inspect -f '{{.State.ExitCode}}' "$(t_container worker)")
 	[ "$code" = 3 ] || t_fail "$flavor: worker exit code $code, want 3"
 	start=$(t_now_cs)

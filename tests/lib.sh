@@ -2,6 +2,8 @@
 #     . "$top_srcdir/tests/lib.sh"
 # Every wait is bounded; one EXIT trap stops what the test started (composed by pid, our private
 # tmux server, our compose projects) and removes the test's temp dir (T_KEEP=1 keeps it).
+# Don't set your own EXIT trap: register extra cleanup with t_on_exit. Helpers that fail the
+# test (t_fail) must not run inside $(...), where exit only leaves the subshell.
 # Exit 77 = skip; with CI=true a missing engine is a failure, not a skip.
 # Variables: $COMPOSED (binary), $top_srcdir, $top_builddir, $T_NAME (test name), $T_TMP (temp
 # dir), $T_LOG (composed's --log file), $T_TMUX (tmux argv prefix), $T_PROJECT/$T_PROJECT_DIR.
@@ -15,6 +17,7 @@ T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/composed-test-$T_NAME.XXXXXX") || exit 99
 T_LOG=$T_TMP/composed.log
 T_ENGINE_SOCK=unix:///run/composed-engine/docker.sock
 T_COMPOSED_PID=""
+T_COMPOSED_STATUS=""
 T_TMUX_SOCKET=""
 T_TMUX=""
 T_PROJECTS=""
@@ -73,14 +76,17 @@ t_now_cs() {
 	echo "$(( ${_t_up%.*} * 100 + ${_t_cs#0} ))"
 }
 
-# Poll CMD... every ~50 ms until it succeeds (0) or TIMEOUT_S seconds pass (1).
+# Poll CMD... until it succeeds (0) or TIMEOUT_S (whole seconds) pass (1): every 50 ms for
+# the first second, then every 200 ms (CPU is shared).
 t_wait_for() {
 	_t_deadline=$(( $(t_now_cs) + $1 * 100 ))
+	_t_polls=0
 	shift
 	while :; do
 		"$@" && return 0
 		[ "$(t_now_cs)" -lt "$_t_deadline" ] || return 1
-		sleep 0.05
+		_t_polls=$((_t_polls + 1))
+		if [ "$_t_polls" -le 20 ]; then sleep 0.05; else sleep 0.2; fi
 	done
 }
 
@@ -98,7 +104,7 @@ $T_ON_EXIT"
 # Whether PID is a live process (zombies count as gone).
 t_pid_alive() {
 	_t_stat=""
-	read -r _t_stat <"/proc/$1/stat" 2>/dev/null || return 1
+	{ read -r _t_stat <"/proc/$1/stat"; } 2>/dev/null || return 1
 	_t_stat=${_t_stat##*) }
 	[ "${_t_stat%% *}" != Z ]
 }
@@ -112,7 +118,7 @@ t_tmux_start() {
 	T_SESSION=${1:-test}
 	_t_w=${2:-120}
 	_t_h=${3:-40}
-	[ "$#" -gt 3 ] && shift 3 || set --
+	if [ "$#" -gt 3 ]; then shift 3; else set --; fi
 	T_TMUX_SOCKET=composed-test-$$
 	T_TMUX="tmux -L $T_TMUX_SOCKET -f /dev/null"
 	export T_TMUX_SOCKET T_TMUX T_SESSION
@@ -209,7 +215,7 @@ t_base_image() {
 # Copy tests/fixtures/project/ to $T_TMP/NAME; set T_PROJECT=ct-NAME-$$ (also exported as
 # COMPOSE_PROJECT_NAME) and T_PROJECT_DIR; the cleanup trap takes the project down.
 t_project_new() {
-	_t_pname=$(printf '%s' "$1" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_\n-' '-')
+	_t_pname=$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9_\n-' '-')
 	T_PROJECT=ct-$_t_pname-$$
 	T_PROJECT_DIR=$T_TMP/$_t_pname
 	mkdir -p "$T_PROJECT_DIR" || t_fail "mkdir $T_PROJECT_DIR"
@@ -269,7 +275,7 @@ t_project_down() {
 	_t_ids=$(docker ps -aq --filter "label=com.docker.compose.project=$_t_p" 2>/dev/null)
 	[ -z "$_t_ids" ] || docker rm -f -v $_t_ids >/dev/null 2>&1
 	_t_ids=$(docker images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null |
-		grep -E "^$_t_p[-_]" || true)
+		grep -E "^${_t_p}[-_]" || true)
 	[ -z "$_t_ids" ] || docker rmi -f $_t_ids >/dev/null 2>&1
 	_t_ids=$(docker volume ls -q --filter "label=com.docker.compose.project=$_t_p" 2>/dev/null)
 	[ -z "$_t_ids" ] || docker volume rm -f $_t_ids >/dev/null 2>&1
@@ -310,8 +316,10 @@ t_composed_alive() {
 	[ -n "$T_COMPOSED_PID" ] && t_pid_alive "$T_COMPOSED_PID"
 }
 
-# Stop composed with SIGNAL (default TERM), wait up to TIMEOUT_S (default 10); print its exit code.
+# Stop composed with SIGNAL (default TERM), wait up to TIMEOUT_S (default 10), SIGKILL after
+# that; sets T_COMPOSED_STATUS to its exit status (call it directly, not in $(...)).
 t_composed_stop() {
+	T_COMPOSED_STATUS=""
 	[ -n "$T_COMPOSED_PID" ] || return 0
 	kill "-${1:-TERM}" "$T_COMPOSED_PID" 2>/dev/null
 	if ! t_wait_for "${2:-10}" t_composed_gone; then
@@ -319,9 +327,24 @@ t_composed_stop() {
 		t_say "composed did not stop within ${2:-10} s: killed"
 	fi
 	wait "$T_COMPOSED_PID"
-	echo "$?"
+	T_COMPOSED_STATUS=$?
 	T_COMPOSED_PID=""
 	exec 9>&-
+}
+
+# Close composed's stdin (EOF), as when the typing side goes away.
+t_composed_eof() {
+	exec 9>&-
+}
+
+# Wait up to TIMEOUT_S for composed to exit by itself; sets T_COMPOSED_STATUS (1 if still running).
+t_composed_wait_exit() {
+	T_COMPOSED_STATUS=""
+	[ -n "$T_COMPOSED_PID" ] || return 0
+	t_wait_for "$1" t_composed_gone || return 1
+	wait "$T_COMPOSED_PID"
+	T_COMPOSED_STATUS=$?
+	T_COMPOSED_PID=""
 }
 
 # Whether composed has exited.
@@ -359,6 +382,7 @@ t_log_wait() {
 t_cleanup() {
 	[ "$T_CLEANED" = 1 ] && return 0
 	T_CLEANED=1
+	trap '' PIPE HUP INT TERM	# finish cleaning up even if our output is gone
 	[ -z "$T_ON_EXIT" ] || eval "$T_ON_EXIT"
 	if [ -n "$T_COMPOSED_PID" ]; then
 		kill -TERM "$T_COMPOSED_PID" 2>/dev/null
@@ -383,3 +407,4 @@ trap '_t_rc=$?; t_cleanup; exit $_t_rc' EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 141' PIPE

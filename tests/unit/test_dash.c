@@ -190,8 +190,8 @@ test_inspect_lines(void **state)
 	    "\"State\":{\"Status\":\"running\",\"ExitCode\":0,"
 	    "\"StartedAt\":\"2026-11-24T05:00:00Z\",\"Health\":{"
 	    "\"Status\":\"unhealthy\",\"FailingStreak\":3,\"Log\":["
-	    "{\"Start\":\"t1\",\"ExitCode\":0,\"Output\":\"ok\\n\"},"
-	    "{\"Start\":\"t2\",\"ExitCode\":1,\"Output\":\"connection refused\\n\"}"
+	    "{\"Start\":\"2026-11-24T05:13:40.5Z\",\"ExitCode\":0,\"Output\":\"ok\\n\"},"
+	    "{\"Start\":\"2026-11-24T05:13:44.123456Z\",\"ExitCode\":1,\"Output\":\"connection refused\\n\"}"
 	    "]}},"
 	    "\"NetworkSettings\":{\"Ports\":{\"80/tcp\":[{\"HostIp\":\"127.0.0.1\","
 	    "\"HostPort\":\"8080\"}],\"443/tcp\":null}}}]";
@@ -207,7 +207,8 @@ test_inspect_lines(void **state)
 	assert_true(strv_grep(&sv, "127.0.0.1:8080->80/tcp"));
 	assert_true(strv_grep(&sv, "443/tcp"));
 	assert_true(strv_grep(&sv, "unhealthy, failing streak 3"));
-	assert_true(strv_grep(&sv, "t2 exit 1: connection refused"));
+	assert_true(strv_grep(&sv, "05:13:44 exit 1: connection refused"));
+	assert_true(strv_grep(&sv, "started 2026-11-24 05:00:00"));
 	assert_true(strv_grep(&sv, "restarts  2"));
 	strv_free(&sv);
 	dash_inspect_lines(json_array(), add_line, &sv);

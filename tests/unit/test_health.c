@@ -589,7 +589,7 @@ test_queries(void **state)
 	c[1] = ctr("dddd11112222", "db", "running", "unhealthy", "x");
 	c[2] = ctr("wwww11112222", "worker", "running", "", NULL);
 	health_feed_containers(c, 3, 1);
-	assert_int_equal(health_ready(&l, &why), 0);
+	assert_int_equal(health_ready(&l, &why), -1);	/* waiting won't help */
 	assert_string_equal(why, "db unhealthy");
 	free(why);
 	strv_add(&l, "api");
@@ -600,6 +600,22 @@ test_queries(void **state)
 	assert_int_equal(health_ready(&l, &why), 0);
 	assert_string_equal(why, "nope has no container");
 	free(why);
+	strv_free(&l);
+	/* A crash before the chain began is old news; during it, a failure. */
+	strv_add(&l, "worker");
+	ev(ENGINE_DIE, "wwww11112222", "worker", "4");
+	advance(10);
+	health_chain_begin(&l);
+	assert_int_equal(health_ready(&l, &why), 0);
+	assert_string_equal(why, "worker exited 4");
+	free(why);
+	advance(10);
+	ev(ENGINE_START, "wwww11112222", "worker", NULL);
+	ev(ENGINE_DIE, "wwww11112222", "worker", "5");
+	assert_int_equal(health_ready(&l, &why), -1);
+	free(why);
+	health_chain_end();
+	ev(ENGINE_START, "wwww11112222", "worker", NULL);
 	strv_free(&l);
 	health_counts(&ok, &total, &d);
 	assert_int_equal(ok, 2);
@@ -614,6 +630,8 @@ test_queries(void **state)
 	health_counts(&ok, &total, &d);
 	assert_string_equal(d, "engine unreachable, last known: db unhealthy");
 	free(d);
+	advance(10);
+	health_resync();
 	health_feed_containers(NULL, 0, 1);
 	assert_int_equal(health_project_up(), 0);
 	health_counts(&ok, &total, &d);
