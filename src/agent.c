@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "bus.h"
 #include "chain.h"
 #include "compose.h"
 #include "dash.h"
@@ -58,9 +59,8 @@ agent_say(const char *key, const struct text_var *vars, size_t nvars)
 	all[nvars].value = A.cfg->agent.name;
 	line = text_expand(tmpl, all, nvars + 1);
 	free(all);
-	/* -- bus: hand the line to bus_send() -- */
-	log_event("signal_out", json_pack("{s:o, s:n}", "text", log_str(line),
-	    "pane"));
+	/* -- bus: hand the line to bus_send() (it logs signal_out) -- */
+	bus_send(line);
 	free(line);
 }
 
@@ -793,6 +793,57 @@ agent_sig_usr1(int signo, void *arg)
 	records_reopen();
 }
 
+/* ---- bus (tmux) ------------------------------------------------------------ */
+
+/* A new line read from the bus pane: a signal, or logged as ignored. */
+static void
+agent_bus_line(const char *line, void *arg)
+{
+	struct signal	sig;
+
+	(void)arg;
+	if (signal_parse(line, &sig) != 0) {
+		log_event("signal_ignored", json_pack("{s:o}", "text",
+		    log_str(line)));
+		return;
+	}
+	signal_free(&sig);
+	agent_line(line, 0);
+}
+
+/* The bus connected, lost tmux or lost its pane: log a tmux event. */
+static void
+agent_bus_state(const char *state, const char *detail, uint64_t retry_ms,
+    void *arg)
+{
+	(void)arg;
+	log_event("tmux", json_pack("{s:s, s:o, s:o, s:o, s:I}", "state", state,
+	    "session", log_str(bus_session()), "bus", log_str(bus_pane()),
+	    "detail", log_str(detail), "retry_ms", (json_int_t)retry_ms));
+}
+
+/* Connect to tmux (in the background, with retries) and read the bus pane. */
+static void
+agent_bus_start(void)
+{
+	struct bus_opts		o;
+	struct bus_hooks	h;
+
+	memset(&o, 0, sizeof o);
+	o.socket_name = A.opts->tmux_socket;
+	o.socket_path = A.opts->tmux_socket_path;
+	o.session = A.opts->session != NULL ? A.opts->session :
+	    A.cfg->agent.session;
+	o.bus = A.opts->bus != NULL ? A.opts->bus : A.cfg->agent.bus;
+	o.own_pane = getenv("TMUX_PANE");
+	o.send_delay_ms = A.cfg->agent.send_delay_ms;
+	o.queue_max = A.cfg->agent.queue_max;
+	memset(&h, 0, sizeof h);
+	h.line = agent_bus_line;
+	h.state = agent_bus_state;
+	bus_start(&o, &h);
+}
+
 /* ---- run ----------------------------------------------------------------- */
 
 /* Run the agent until asked to stop (takes cfg); returns the exit code. */
@@ -835,6 +886,7 @@ agent_run(struct options *o, struct config *cfg, const char *config_path)
 	if (agent_chains_start() == -1)
 		rc = 1;
 	/* -- bus: connect to tmux and start reading the bus pane -- */
+	agent_bus_start();
 	/* -- health: start watching the engine -- */
 	agent_health_start();
 	/* -- dash: take the terminal -- */
@@ -850,6 +902,8 @@ agent_run(struct options *o, struct config *cfg, const char *config_path)
 	agent_dash_stop();
 	/* -- chains: detach chain and compose children before the shutdown -- */
 	agent_chains_stop();
+	/* -- bus: detach from tmux -- */
+	bus_stop();
 	/* -- health: stop watching -- */
 	agent_health_stop();
 	proc_shutdown(3000);

@@ -196,6 +196,28 @@ loop_dispatch_signals(void)
 	}
 }
 
+/*
+ * ppoll returned ready fds and restored the mask, so a signal that is pending stays
+ * pending (and starves while fds keep being ready): open the mask briefly to run it.
+ */
+static void
+loop_take_pending(const sigset_t *waitset)
+{
+	sigset_t	pending, old;
+	int		signo;
+
+	if (sigpending(&pending) == -1)
+		return;
+	for (signo = 1; signo < NSIG; signo++) {
+		if (sigismember(&loop_blocked, signo) &&
+		    sigismember(&pending, signo)) {
+			sigprocmask(SIG_SETMASK, waitset, &old);
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			return;
+		}
+	}
+}
+
 /* Fire every timer whose deadline has passed. */
 static void
 loop_dispatch_timers(void)
@@ -247,6 +269,8 @@ loop_once(void)
 		free(pfd);
 		return -1;
 	}
+	if (r > 0)
+		loop_take_pending(&waitset);
 	loop_dispatch_signals();
 	for (i = 0; r > 0 && i < n; i++) {
 		struct loop_fd	*lf;

@@ -170,7 +170,10 @@ proc_write_ready(int fd, int events, void *arg)
 	struct proc	*p = arg;
 	ssize_t		 n;
 
-	(void)events;
+	if (events & LOOP_READ) {	/* POLLERR/POLLHUP: the reader is gone */
+		proc_close_stdin(p);
+		return;
+	}
 	if (p->in_len == 0) {
 		loop_fd_set(fd, 0);
 		return;
@@ -227,6 +230,7 @@ proc_drain_expired(void *arg)
 	int		 i;
 
 	p->timer = NULL;
+	kill(-p->pid, SIGKILL);		/* a grandchild still holds the pipes */
 	for (i = 0; i < 2; i++) {
 		if (p->out[i].fd != -1) {
 			proc_stream_split(p, i + 1, 1);
@@ -266,8 +270,10 @@ proc_kill_hard(void *arg)
 	struct proc	*p = arg;
 
 	p->timer = NULL;
-	if (!p->exited)
-		kill(-p->pid, SIGKILL);
+	if (!p->exited || p->out[0].fd != -1 || p->out[1].fd != -1)
+		kill(-p->pid, SIGKILL);	/* grandchildren may hold the pipes */
+	if (p->exited)
+		proc_finish_maybe(p);	/* arms the drain timer if pipes stay open */
 }
 
 /* The step ran out of time. */
@@ -542,19 +548,41 @@ proc_tail_text(const struct proc *p, int stream, size_t lines)
 	return text;
 }
 
+/* One argument in single quotes, each ' written as '\'' (caller frees). */
+static char *
+proc_quote(const char *arg)
+{
+	char	*q = xmalloc(strlen(arg) * 4 + 3), *o = q;
+
+	*o++ = '\'';
+	for (; *arg != '\0'; arg++) {
+		if (*arg == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else
+			*o++ = *arg;
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return q;
+}
+
 /* An argv as one readable string, for logs and dry runs (caller frees). */
 char *
 proc_argv_string(const char *const *argv)
 {
-	char	*s = xstrdup(""), *t;
+	char	*s = xstrdup(""), *t, *q;
 	size_t	 i;
 
 	for (i = 0; argv[i] != NULL; i++) {
 		if (argv[i][0] != '\0' &&
-		    strcspn(argv[i], " \t\"'\\$`;&|<>()*?[]#~") == strlen(argv[i]))
+		    strcspn(argv[i], " \t\n\"'\\$`;&|<>()*?[]#~") == strlen(argv[i]))
 			xasprintf(&t, "%s%s%s", s, i ? " " : "", argv[i]);
-		else
-			xasprintf(&t, "%s%s'%s'", s, i ? " " : "", argv[i]);
+		else {
+			q = proc_quote(argv[i]);
+			xasprintf(&t, "%s%s%s", s, i ? " " : "", q);
+			free(q);
+		}
 		free(s);
 		s = t;
 	}
