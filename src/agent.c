@@ -150,10 +150,13 @@ agent_watch_changed(const char *files, int ok, const char *error, void *arg)
 		    "compose files changed, but the project is not up"));
 		return;
 	}
+	/* up -d of what runs now: a service the user left down stays down. */
 	memset(&st, 0, sizeof st);
 	st.kind = STEP_UP;
+	health_running_list(&st.services);
 	health_recreate_begin();
 	chain_request_steps("recreate", &st, 1, NULL, NULL, 0);
+	strv_free(&st.services);
 }
 
 /* Watch the compose and env files of p (config change -> up -d). */

@@ -148,7 +148,8 @@ bus_reader_free(struct bus_reader *r)
 	free(r);
 }
 
-/* 1 if the last look found its place again by content, 2 if lines were lost. */
+/* 1 if the last look found its place again by content, 2 if it could not,
+ * 3 if unread lines scrolled past history-limit first. */
 int
 bus_reader_lost(const struct bus_reader *r)
 {
@@ -654,6 +655,10 @@ bus_reader_feed(struct bus_reader *r, const struct bus_snap *s, int echo,
 
 	/* Candidates: complete lines from the previous screen top or cursor line on. */
 	start = s->alt ? s->hs : (v->hs < v->cur_r0 ? v->hs : v->cur_r0);
+	if (!s->alt && v->cur_r0 < d) {
+		/* Unread lines went past history-limit before this look. */
+		r->lost = 3;
+	}
 	start = start >= d ? start - d : 0;
 	if (first < nl && l[first].r0 > start && !s->full) {
 		bus_lines_free(l, nl);
@@ -773,6 +778,7 @@ static struct {
 	int		 enter_pending;	/* text typed, Enter not yet */
 	int		 warned_shell;	/* the shell warning was given */
 	int		 lost_warned;	/* the lost-track warning was given */
+	uint64_t	 lost_at;	/* when lines lost to history-limit were reported */
 	char		*buf;		/* paste buffer name for text */
 	char		*buf_cr;	/* paste buffer name for Enter */
 } B;
@@ -1036,6 +1042,13 @@ bus_look_lines(const struct tmux_reply *r, void *arg)
 			log_error("bus", "lost my place in pane %s (history "
 			    "cleared or pane resized?); lines typed meanwhile "
 			    "may have been missed", B.pane);
+		}
+		if (bus_reader_lost(B.rd) == 3 &&
+		    loop_now() - B.lost_at >= 60000) {
+			B.lost_at = loop_now();
+			log_error("bus", "pane %s scrolled unread lines past its "
+			    "history-limit before composed could read them; "
+			    "they were missed (raise history-limit)", B.pane);
 		}
 	}
 	bus_look_clear();
@@ -1614,7 +1627,6 @@ bus_start(const struct bus_opts *o, const struct bus_hooks *h)
 	th.state = bus_tmux_state;
 	th.output = bus_tmux_output;
 	th.notify = bus_tmux_notify;
-	bus_set_state("disconnected", "connecting to tmux", 0);
 	tmux_start(&to, &th);
 	free(target);
 	return 0;

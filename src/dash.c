@@ -265,6 +265,7 @@ static const char *const dash_hints[][2] = {
 };
 
 static void	dash_dirty(unsigned);
+static int	dash_terminfo_ok(const char *, int);
 static void	dash_draw(void);
 static void	dash_resize(void);
 
@@ -1413,6 +1414,13 @@ dash_fit_tail(const char *s, int width)
 	return out;
 }
 
+/* The tmux state as shown after "bus %1": bus_missing reads "missing". */
+static const char *
+dash_tmux_word(const char *state)
+{
+	return strcmp(state, "bus_missing") == 0 ? "missing" : state;
+}
+
 /* The engine as shown: a unix socket by its path, the default socket as "local". */
 static const char *
 dash_engine_name(const char *host)
@@ -1498,16 +1506,18 @@ dash_draw_header1(void)
 	fixed = dash_width(" engine ") + 2 * dash_width(dot) +
 	    (eok ? 0 : 1 + dash_width(h->engine_state)) +
 	    3 * dash_width(dash_sep()) + dash_width("tmux ") + dash_width(bus) +
-	    (tok ? 0 : 1 + dash_width(h->tmux_state)) +
+	    (tok ? 0 : 1 + dash_width(dash_tmux_word(h->tmux_state))) +
 	    dash_width("auto-restart off") + dash_width(svcs) +
 	    dash_width(cnt) + 1;
+	/* Narrow: the dot alone says whether the engine answers. */
 	room = COLS - fixed;
-	host = dash_fit_tail(dash_engine_name(h->engine), room < 12 ? 12 : room);
+	host = room >= 8 ? dash_fit_tail(dash_engine_name(h->engine), room) :
+	    xstrdup("");
 
 	dash_blank(1, 0, RL_NORMAL, 0);
 	dash_seg(1, &x, RL_DIM, 0, " engine ");
 	re = h->engine_state == NULL ? RL_DIM : eok ? RL_OK : RL_BAD;
-	dash_seg(1, &x, re, 0, dot);
+	dash_seg(1, &x, re, 0, *host != '\0' ? dot : D.utf8 ? "\xe2\x97\x8f" : "*");
 	dash_seg(1, &x, RL_NORMAL, 0, host);
 	if (!eok) {
 		dash_seg(1, &x, RL_BAD, 0, " ");
@@ -1521,7 +1531,7 @@ dash_draw_header1(void)
 	dash_seg(1, &x, RL_NORMAL, 0, bus);
 	if (!tok) {
 		dash_seg(1, &x, rt, 0, " ");
-		dash_seg(1, &x, rt, 0, h->tmux_state);
+		dash_seg(1, &x, rt, 0, dash_tmux_word(h->tmux_state));
 	}
 	dash_seg(1, &x, RL_DIM, 0, dash_sep());
 	dash_seg(1, &x, RL_DIM, 0, "auto-restart ");
@@ -1732,8 +1742,11 @@ dash_draw_table(const struct dash_layout *L)
 		dash_cell(y, &x, c.restarts, cls == CLS_FAILED ? RL_FAILED :
 		    RL_NORMAL, sel, t, 1);
 		free(t);
+		/* Image names end in what tells them apart: cut the front. */
+		t = dash_fit_tail(s->image != NULL ? s->image : "-", c.image);
 		dash_cell(y, &x, c.image, cls == CLS_FAILED ? RL_FAILED :
-		    RL_DIM, sel, s->image != NULL ? s->image : "-", 0);
+		    RL_DIM, sel, t, 0);
+		free(t);
 		size = dash_img_size(s->image);
 		t = dash_fmt_size(size);
 		dash_cell(y, &x, c.size, cls == CLS_FAILED ? RL_FAILED :
@@ -2861,7 +2874,8 @@ dash_start(int in_fd, int out_fd, const struct dash_hooks *hooks)
 	int			 ifd, ofd;
 	size_t			 i;
 
-	if (D.active || !dash_usable(in_fd, out_fd))
+	if (D.active || !dash_usable(in_fd, out_fd) ||
+	    !dash_terminfo_ok(getenv("TERM"), out_fd))
 		return -1;
 	if ((ifd = dup(in_fd)) == -1)
 		return -1;
@@ -3169,8 +3183,9 @@ dash_inspect_lines(json_t *inspect, void (*add)(const char *, void *),
 			while ((nl = strchr(line, '\n')) != NULL)
 				*nl = nl[1] == '\0' ? '\0' : ' ';
 			dash_when(json_object_get(p, "Start"), 0, when, sizeof when);
-			dash_addf(add, arg, "  probe     %s exit %lld: %s", when,
-			    (long long)dash_jint(p, "ExitCode", -1), line);
+			dash_addf(add, arg, "  probe     %s exit %lld%s%s", when,
+			    (long long)dash_jint(p, "ExitCode", -1),
+			    *line != '\0' ? ": " : "", line);
 			free(line);
 		}
 	}
@@ -3218,4 +3233,22 @@ dash_snapshot(void)
 	out[len] = '\0';
 	free(wbuf);
 	return out;
+}
+
+/*
+ * Last in the file: <term.h> defines a macro per terminfo capability
+ * (lines, columns, tab, ...), which must not reach the code above.
+ */
+#include <term.h>
+
+/* Whether terminfo knows term; checked before newterm(), whose failure leaks. */
+static int
+dash_terminfo_ok(const char *term, int fd)
+{
+	int	err = 0;
+
+	if (term == NULL || setupterm(term, fd, &err) != OK)
+		return 0;
+	del_curterm(cur_term);
+	return 1;
 }

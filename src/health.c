@@ -1758,19 +1758,28 @@ health_counts(int *healthy, int *total, char **details)
 	strv_free(&bad);
 }
 
+/* Add the running services (in name order) to list. */
+void
+health_running_list(struct strv *list)
+{
+	struct hsvc	*s;
+
+	for (s = H.svcs; s != NULL; s = s->next) {
+		if (strcmp(s->state, "running") == 0 &&
+		    !strv_has(list, s->name))
+			strv_add(list, s->name);
+	}
+}
+
 /* Running services, comma-separated (caller frees; "" if none). */
 char *
 health_running(void)
 {
 	struct strv	 run;
-	struct hsvc	*s;
 	char		*t;
 
 	memset(&run, 0, sizeof run);
-	for (s = H.svcs; s != NULL; s = s->next) {
-		if (strcmp(s->state, "running") == 0)
-			strv_add(&run, s->name);
-	}
+	health_running_list(&run);
 	t = run.n > 0 ? strv_join(&run, ", ") : xstrdup("");
 	strv_free(&run);
 	return t;

@@ -67,6 +67,7 @@ int	 health_auto_restart(const char *service);
 int	 health_ready(const struct strv *services, char **why);
 void	 health_counts(int *healthy, int *total, char **details);
 char	*health_running(void);
+void	 health_running_list(struct strv *);
 int	 health_project_up(void);
 size_t	 health_rows(struct health_row **rows);
 int	 health_inspect(const char *service, engine_json_cb, void *arg);

@@ -3,9 +3,11 @@
 # code and the last stderr line, and nothing after the build runs (no up, no STARTED).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-chains.sh"
-t_need jq
+t_need jq tmux
 t_engine_require
 t_base_image
+
+ct_bus_start
 
 for fl in $(ct_flavors); do
 	t_say "flavor $fl"

@@ -4,9 +4,11 @@
 # reports the deltas (the seed's feedback loop). BUILD_COMPLETE is an alias.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-chains.sh"
-t_need jq
+t_need jq tmux
 t_engine_require
 t_base_image
+
+ct_bus_start
 
 for fl in $(ct_flavors); do
 	t_say "flavor $fl"
@@ -36,6 +38,12 @@ for fl in $(ct_flavors); do
 		t_fail "$fl: no history for $img"
 	layers=$(jq --arg img "$img" '.[$img].layers' "$rec.history.json")
 
+	# logrotate: move the records away, SIGUSR1 reopens them
+	mv "$rec" "$rec.1" && mv "$rec.history.json" "$rec.history.json.keep" &&
+		cp "$rec.history.json.keep" "$rec.history.json" || t_fail "$fl: rotate"
+	kill -USR1 "$T_COMPOSED_PID"
+	t_wait_for 10 test -e "$rec" || t_fail "$fl: SIGUSR1 did not reopen the records"
+
 	# one more layer: the next IMAGE line says so
 	echo 'RUN ["/bin/sh", "-c", "echo more > /etc/more"]' >>"$T_PROJECT_DIR/Dockerfile"
 	t_composed_type "[CI-CD] BUILD_COMPLETE: v1.2.4"
@@ -47,6 +55,8 @@ for fl in $(ct_flavors); do
 		t_fail "$fl: no image event with layers_delta 1"
 	[ "$(jq --arg img "$img" '.[$img].layers' "$rec.history.json")" = $((layers + 1)) ] ||
 		t_fail "$fl: history not updated"
+	[ "$(jq -s 'map(select(.type == "container_image")) | length' "$rec")" = 3 ] ||
+		t_fail "$fl: the reopened records file lacks the second build"
 	t_say "$fl: $(t_log_select '.event == "signal_out"' | jq -r .text | tail -n 1)"
 	t_composed_stop >/dev/null
 done

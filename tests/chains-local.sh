@@ -3,9 +3,11 @@
 # healthy containers, the STARTED and READY lines, and a service_status record.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-chains.sh"
-t_need jq
+t_need jq tmux
 t_engine_require
 t_base_image
+
+ct_bus_start
 
 for fl in $(ct_flavors); do
 	t_say "flavor $fl"
@@ -15,11 +17,18 @@ for fl in $(ct_flavors); do
 	t_log_wait 60 '.event == "compose"' >/dev/null || t_fail "$fl: no compose event"
 	t_log_has ".event == \"compose\" and .flavor == \"$fl\" and .project == \"$T_PROJECT\"" ||
 		t_fail "$fl: compose event: $(t_log_select '.event == "compose"')"
-	t_composed_type "[SIGNAL: TESTS_PASS]"
+	# a peer types the signal into the bus (end to end through tmux)
+	t_log_wait 30 '.event == "tmux" and .state == "connected"' >/dev/null ||
+		t_fail "$fl: composed did not connect to the bus"
+	ct_bus_type "[RUST] TESTS_PASS: all green"
 	ct_wait_chains 1 240 || t_fail "$fl: local-test did not end within 240 s"
 
 	t_log_has '.event == "chain_end" and .chain == "local-test" and .result == "ok"' ||
 		t_fail "$fl: local-test did not succeed"
+	t_log_has '.event == "signal_in" and .name == "TESTS_PASS" and .manual == false' ||
+		t_fail "$fl: the signal did not come from the bus"
+	t_pane_wait 10 "$CT_BUS" '^\[DOCKER->CI-CD\] READY: api,db,worker$' ||
+		t_fail "$fl: the bus pane does not show the READY line"
 	ct_all_healthy api db worker || t_fail "$fl: not every service is healthy"
 	[ "$(ct_out_count '^\\[DOCKER\\] STARTED: all services running$')" = 1 ] ||
 		t_fail "$fl: no STARTED line"

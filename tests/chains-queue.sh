@@ -3,9 +3,11 @@
 # one more run (coalesced), and another chain asked for meanwhile waits its turn (FIFO).
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-chains.sh"
-t_need jq
+t_need jq tmux
 t_engine_require
 t_base_image
+
+ct_bus_start
 
 for fl in $(ct_flavors); do
 	t_say "flavor $fl"

@@ -7,7 +7,7 @@
 # EC2_READY. Required on v2; on v1 (ssh through docker-py) it works or fails with an ERROR line.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-chains.sh"
-t_need jq
+t_need jq tmux
 t_engine_require
 t_base_image
 PORT=${CT_SSH_PORT:-2222}
@@ -17,6 +17,8 @@ ct_sshd_start "$PORT"
 logins() {
 	grep -c 'Accepted publickey' "$CT_SSH/sshd.log" 2>/dev/null || true
 }
+
+ct_bus_start
 
 for fl in $(ct_flavors); do
 	t_say "flavor $fl"

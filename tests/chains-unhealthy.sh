@@ -3,9 +3,11 @@
 # --wait-timeout; v1: the wait_healthy step after up) and types an ERROR line; no READY.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-chains.sh"
-t_need jq
+t_need jq tmux
 t_engine_require
 t_base_image
+
+ct_bus_start
 
 for fl in $(ct_flavors); do
 	t_say "flavor $fl"

@@ -1,6 +1,7 @@
 #!/bin/sh
-# dash-hangup.sh: SIGTERM while the dashboard is up gives the terminal back and exits 0;
-# closing the pane (the terminal goes away) ends composed and leaves no process behind.
+# dash-hangup.sh: SIGTERM while the dashboard is up gives the terminal back and exits 0; so
+# does a crash (dying of its signal); closing the pane (the terminal goes away) ends composed
+# and leaves no process behind.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-dash.sh"
 t_need tmux jq
@@ -14,6 +15,16 @@ kill -TERM "$D_PID"
 d_terminal_restored
 d_wait 5 '^composed exited' "SIGTERM: the wrapper did not get the terminal back"
 t_log_has '.event == "stop" and .signal == 15' || t_fail "SIGTERM: no stop event"
+
+# A crash (SIGABRT, as when allocation fails; SIGSEGV takes the same path) gives the
+# terminal back before the process dies of the signal.
+d_start crash 80 24 "$T_TMP/empty"
+d_wait 10 'SERVICE +STATE' "no table header"
+kill -ABRT "$D_PID"
+rc=$(d_wait_exit 10)
+[ "$rc" = 134 ] || t_fail "SIGABRT: exit code $rc, not 134"
+d_terminal_restored
+d_wait 5 'terminal restored' "SIGABRT: no message after the crash"
 
 # The pane is closed: composed notices (EIO on stdin, SIGHUP) and exits; nothing is left.
 d_start pane 80 24 "$T_TMP/empty"

@@ -4,7 +4,7 @@
 # once and no restart follows; [SIGNAL: DOCKER_RESET] re-arms it. Compose v2 and v1.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-health.sh"
-t_need jq
+t_need jq tmux
 t_engine_require
 
 # Milliseconds between the restart of attempt K and the end of the heal chain before it.

@@ -6,7 +6,7 @@
 # afterwards (the events stream is back). Compose v2 and v1.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-health.sh"
-t_need jq dockerd docker
+t_need jq tmux dockerd docker
 [ "$(id -u)" = 0 ] || t_skip --engine "a private dockerd needs root"
 
 H_D=$T_TMP/d

@@ -4,7 +4,7 @@
 # DOCKER_STATUS answers from the model. Compose v2 and v1, real engine.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-health.sh"
-t_need jq
+t_need jq tmux
 t_engine_require
 
 for flavor in $(h_flavors); do

@@ -4,7 +4,7 @@
 # keeps no ghost (STATUS counts one api) and reports the new container HEALTHY. v2 and v1.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-health.sh"
-t_need jq
+t_need jq tmux
 t_engine_require
 H_GRACE=6s
 

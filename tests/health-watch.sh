@@ -4,7 +4,7 @@
 # after a user's `down`, a change brings nothing back. Compose v2 and v1.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-health.sh"
-t_need jq
+t_need jq tmux
 t_engine_require
 
 # Replace compose.yaml the way editors do: write a new file, rename it over the old one.

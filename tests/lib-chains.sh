@@ -2,6 +2,7 @@
 # Every wait is bounded; the sshd started by ct_sshd_start is stopped by pid in the EXIT trap.
 
 CT_SSHD_PID=""
+CT_BUS=""
 
 # Print the compose flavors to test ("v2 v1" here); none: skip (CI=true: fail).
 ct_flavors() {
@@ -15,6 +16,8 @@ ct_flavors() {
 ct_config() {
 	{
 		cat <<EOF
+agent:
+  send_delay: 20ms
 compose:
   flavor: $2
   timeout: 120s
@@ -43,7 +46,21 @@ ct_chains_ended() {
 	return 1
 }
 
-# Start composed in $T_PROJECT_DIR with ARGS (after stopping a previous one and keeping its log).
+# Start a private tmux server whose pane $CT_BUS (running `cat >/dev/null`, so a typed line
+# shows once) is the bus; ct_composed_start then connects composed to it.
+ct_bus_start() {
+	t_tmux_start bus 200 50 sh -c 'exec cat >/dev/null'
+	CT_BUS=$(t_tmux display-message -p -t bus '#{pane_id}') || t_fail "no bus pane"
+}
+
+# Type LINE into the bus pane as a peer would (text, then Enter).
+ct_bus_type() {
+	t_tmux send-keys -t "$CT_BUS" -l -- "$1" && t_tmux send-keys -t "$CT_BUS" Enter ||
+		t_fail "cannot type into the bus"
+}
+
+# Start composed in $T_PROJECT_DIR with ARGS (after stopping a previous one and keeping its
+# log), connected to the bus of ct_bus_start if there is one.
 ct_composed_start() {
 	if [ -n "$T_COMPOSED_PID" ]; then
 		t_composed_stop >/dev/null
@@ -52,6 +69,9 @@ ct_composed_start() {
 		mv "$T_LOG" "$T_LOG.$(date +%s%N)"
 	fi
 	cd "$T_PROJECT_DIR" || t_fail "cd $T_PROJECT_DIR"
+	if [ -n "$CT_BUS" ]; then
+		set -- -L "$T_TMUX_SOCKET" -t bus -b "$CT_BUS" "$@"
+	fi
 	t_composed_start "$@"
 }
 

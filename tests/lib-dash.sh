@@ -33,6 +33,7 @@ d_start() {
 	# The wrapper survives the C-c meant for composed (the trap resets in the child).
 	cat >"$T_TMP/$D_WIN.sh" <<EOF
 trap true INT
+ulimit -c 0 2>/dev/null
 cd $(d_quote "$_d_dir") || exit 1
 env$_d_env $(d_quote "$COMPOSED") --log $(d_quote "$T_LOG")$_d_args
 echo "rc=\$?" >$(d_quote "$T_TMP/$D_WIN.rc")

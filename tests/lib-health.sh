@@ -1,6 +1,7 @@
 # tests/lib-health.sh: helpers for the health tests (source it after tests/lib.sh).
 # Projects use tests/fixtures/health/compose.yaml (base image only, no build) and a test config
-# with short timings: grace 1s (H_GRACE), backoff 1s..4s, budget 3 restarts in 60s.
+# with short timings: grace 1s (H_GRACE), backoff 1s..4s, budget 3 restarts in 60s. Lines go to
+# a bus pane of a private tmux server, so signal_out events show what was typed.
 
 H_FIXTURES=$top_srcdir/tests/fixtures/health
 
@@ -37,12 +38,17 @@ EOC
 	echo "$_h_cfg"
 }
 
-# Start composed for $T_PROJECT with FLAVOR (log: $T_TMP/composed-FLAVOR.log); wait until the
-# engine is connected and the first resync is logged.
+# Start composed for $T_PROJECT with FLAVOR (log: $T_TMP/composed-FLAVOR.log), typing into a
+# bus pane (`cat >/dev/null`) of the test's private tmux server; wait until the engine is connected.
 h_start() {
 	T_LOG=$T_TMP/composed-$1.log
 	_h_cfg=$(h_config "$1")
-	t_composed_start -c "$_h_cfg" -p "$T_PROJECT" -C "$T_PROJECT_DIR"
+	if [ -z "${H_BUS:-}" ]; then
+		t_tmux_start bus 200 50 sh -c 'exec cat >/dev/null'
+		H_BUS=$(t_tmux display-message -p -t bus '#{pane_id}') || t_fail "no bus pane"
+	fi
+	t_composed_start -L "$T_TMUX_SOCKET" -t bus -b "$H_BUS" -c "$_h_cfg" \
+		-p "$T_PROJECT" -C "$T_PROJECT_DIR"
 	t_log_wait 30 '.event == "engine" and .state == "connected"' >/dev/null ||
 		t_fail "$1: the engine never got connected"
 }

@@ -211,7 +211,9 @@ test_inspect_lines(void **state)
 	assert_true(strv_grep(&sv, "started 2026-11-24 05:00:00"));
 	assert_true(strv_grep(&sv, "restarts  2"));
 	strv_free(&sv);
-	dash_inspect_lines(json_array(), add_line, &sv);
+	json_decref(j);
+	j = json_array();
+	dash_inspect_lines(j, add_line, &sv);
 	assert_true(strv_grep(&sv, "no containers"));
 	strv_free(&sv);
 	json_decref(j);
