@@ -655,7 +655,7 @@ agent_dash_info(void)
 	free(envs);
 }
 
-/* A dashboard key. Typed signals and quit work; the rest waits for chains/health. */
+/* A dashboard key: a typed signal, quit/hangup, or an action for chains or health. */
 static void
 agent_dash_action(const struct dash_action *a, void *arg)
 {

@@ -1506,13 +1506,14 @@ chain_step_up(struct chain_run *r, const struct config_step *st)
 	int		 v1 = S.proj != NULL && S.proj->flavor == COMPOSE_V1;
 
 	strv_add(&opts, "-d");
+	if (st->wait)	/* v2: compose waits itself; v1: a wait step follows */
+		proc_timeout = timeout + CHAIN_WAIT_GRACE;
 	if (st->wait && !v1) {
 		strv_add(&opts, "--wait");
 		strv_add(&opts, "--wait-timeout");
 		snprintf(secs, sizeof secs, "%llu",
 		    (unsigned long long)((timeout + 999) / 1000));
 		strv_add(&opts, secs);
-		proc_timeout = timeout + CHAIN_WAIT_GRACE;
 	}
 	if (st->no_deps)
 		strv_add(&opts, "--no-deps");
