@@ -117,6 +117,10 @@ agent_health_changed(void *arg)
 	chain_health_changed();
 }
 
+/* What health asks of the hub. */
+static const struct health_hooks agent_health_hooks = { agent_health_say,
+    agent_health_restart, agent_health_changed, NULL };
+
 /* chains -> health: a heal or recreate chain of ours ended. */
 static void
 agent_health_chain_done(const char *chain, const char *result)
@@ -202,8 +206,6 @@ agent_watch_project(const struct compose_project *p)
 static void
 agent_health_project(const struct compose_project *p)
 {
-	static const struct health_hooks hh = { agent_health_say,
-	    agent_health_restart, agent_health_changed, NULL };
 	struct engine_spec		 es;
 	const char			*name = NULL;
 	char				*error = NULL;
@@ -225,7 +227,7 @@ agent_health_project(const struct compose_project *p)
 	if (agent_health_name != NULL) {
 		/* Another project: start from an empty model. */
 		health_stop();
-		health_start(&A.cfg->health, &hh);
+		health_start(&A.cfg->health, &agent_health_hooks);
 	}
 	free(agent_health_name);
 	agent_health_name = xstrdup(name);
@@ -242,10 +244,7 @@ agent_health_project(const struct compose_project *p)
 static void
 agent_health_start(void)
 {
-	static const struct health_hooks hh = { agent_health_say,
-	    agent_health_restart, agent_health_changed, NULL };
-
-	health_start(&A.cfg->health, &hh);
+	health_start(&A.cfg->health, &agent_health_hooks);
 }
 
 /* Stop watching (before proc_shutdown). */
@@ -781,6 +780,7 @@ agent_sig_hup(int signo, void *arg)
 	A.cfg = cfg;
 	/* -- health: take the new health: section -- */
 	health_configure(&A.cfg->health);
+	watch_set_debounce(A.cfg->health.debounce_ms);
 	log_event("config_reload", json_pack("{s:o}", "source",
 	    log_str(cfg->source)));
 }

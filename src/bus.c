@@ -890,7 +890,7 @@ bus_frame_rows(int kind, char *const *lines, size_t n, int error, void *arg)
 
 	(void)lines;
 	if (!lk->have)
-		return kind == TMUX_FRAME_END ? error : -1;
+		return kind == TMUX_FRAME_END ? 0 : -1;
 	if (lk->missing)
 		return kind == TMUX_FRAME_END ? 1 : 0;
 	if (kind == TMUX_FRAME_END)
@@ -908,8 +908,12 @@ bus_frame_lines(int kind, char *const *lines, size_t n, int error, void *arg)
 		lk->lines_bytes += strlen(lines[n - 1]);
 		return lk->lines_bytes > lk->rows_bytes ? -1 : 0;
 	}
+	/*
+	 * It runs right after the -N capture of the same pane, in the same
+	 * group, so it cannot fail: an %error line here was typed by a peer.
+	 */
 	if (error)
-		return 1;
+		return 0;
 	return lk->lines_bytes == lk->rows_bytes &&
 	    bus_lines_cover(lk->rows.v, lk->rows.n, (char *const *)lines, n);
 }
@@ -1026,14 +1030,16 @@ bus_look_lines(const struct tmux_reply *r, void *arg)
 	lk->snap.nrows = lk->rows.n;
 	lk->snap.lines = lk->lines.v;
 	lk->snap.nlines = lk->lines.n;
-	lk->snap.est = lk->est;
+	/* Output before the reply was in the pane when it was captured. */
+	lk->snap.est = lk->est + B.est;
+	B.est = 0;
 	st = bus_reader_feed(B.rd, &lk->snap, B.h.line != NULL ?
 	    bus_tty_echo() : 0, loop_now(), &out);
 	B.in_mode = lk->mode;
 	bus_set(&B.cmd, lk->cmd);
 	if (st == BUS_FEED_FULL) {
 		B.look_full = 1;
-		B.est += lk->est;
+		B.est += lk->snap.est;
 		B.look_again = 1;
 	} else {
 		B.look_full = 0;
@@ -1270,8 +1276,11 @@ bus_tmux_state(int up, const char *detail, uint64_t retry_ms, void *arg)
 		if (strncmp(detail, "can't find pane", 15) == 0) {
 			char	*d;
 
-			xasprintf(&d, "bus pane %s not found (%s); waiting for "
-			    "it", B.target, detail);
+			xasprintf(&d, "bus pane %s not found on tmux server %s "
+			    "(%s); waiting for it", B.target,
+			    B.socket_name != NULL ? B.socket_name :
+			    (B.socket_path != NULL ? B.socket_path : "default"),
+			    detail);
 			bus_set_state("bus_missing", d, retry_ms);
 			free(d);
 		} else
@@ -1473,7 +1482,7 @@ bus_typing_timeout(void *arg)
 	B.wtimer = NULL;
 	B.force = 1;
 	B.w = BUS_W_LOOK;
-	B.want_gen = B.look_gen + 1 + (B.look.active ? 1 : 0);
+	B.want_gen = B.look_gen + 1;
 	bus_look();
 }
 
@@ -1579,7 +1588,7 @@ bus_write_kick(void)
 	if (B.w != BUS_W_IDLE && B.w != BUS_W_HOLD)
 		return;
 	B.w = BUS_W_LOOK;
-	B.want_gen = B.look_gen + 1 + (B.look.active ? 1 : 0);
+	B.want_gen = B.look_gen + 1;
 	bus_look();
 }
 

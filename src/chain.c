@@ -19,6 +19,7 @@
 #define CHAIN_AUX_TIMEOUT	60000	/* ms for ps and image inspect helpers */
 #define CHAIN_WAIT_GRACE	15000	/* ms beyond --wait-timeout before the kill */
 #define CHAIN_POLL_MS		1000	/* ps interval while waiting without a health model */
+#define CHAIN_CONFIRM_MIN	2000	/* ms at least to confirm what up --wait said */
 #define CHAIN_OUT_MAX		(4 * 1024 * 1024) /* stdout kept from helpers */
 #define CHAIN_PARKED_MAX	16	/* chains waiting for engines */
 
@@ -1449,6 +1450,18 @@ chain_up_then_wait(struct chain_run *r)
 	chain_wait(r, chain_timeout(&r->steps[r->i]), chain_up_done);
 }
 
+/* up --wait (v2) said yes: confirm with the health model (compose 2.26 can exit 0 early). */
+static void
+chain_up_confirm(struct chain_run *r)
+{
+	uint64_t	used = loop_now() - r->step_started;
+	uint64_t	limit = chain_timeout(&r->steps[r->i]);
+	uint64_t	left = used < limit ? limit - used : 0;
+
+	chain_wait(r, left > CHAIN_CONFIRM_MIN ? left : CHAIN_CONFIRM_MIN,
+	    chain_up_done);
+}
+
 /* The pull step: only images that can be pulled (never buildable or pull_policy never/build). */
 static void
 chain_step_pull(struct chain_run *r, const struct config_step *st)
@@ -1521,8 +1534,8 @@ chain_step_up(struct chain_run *r, const struct config_step *st)
 		strv_add(&opts, "--force-recreate");
 	for (i = 0; i < st->args.n; i++)
 		strv_add(&opts, st->args.v[i]);
-	chain_compose(r, "up", &opts, proc_timeout, st->wait && v1 ?
-	    chain_up_then_wait : chain_up_done);
+	chain_compose(r, "up", &opts, proc_timeout, !st->wait ? chain_up_done :
+	    v1 ? chain_up_then_wait : chain_up_confirm);
 	strv_free(&opts);
 }
 

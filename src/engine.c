@@ -1,10 +1,14 @@
 /* engine.c: one long-lived `docker events` child, full resyncs (ps + one inspect),
  * targeted inspects, and reconnecting with backoff when the engine goes away. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -19,6 +23,8 @@
 #define ENGINE_BACKOFF_MAX	8000		/* ms between reconnects at most */
 #define ENGINE_CMD_TIMEOUT	30000		/* ms for one ps or inspect */
 #define ENGINE_DEDUP_MAX	64		/* events remembered to drop replays */
+#define ENGINE_HTTP_TIMEOUT	5000		/* ms for one inspect over the socket */
+#define ENGINE_HTTP_MAX		(4 * 1024 * 1024) /* bytes of one answer at most */
 
 /* The event kinds that matter (no exec_*: 90% of all events with healthchecks). */
 static const char *const engine_filters[] = {
@@ -37,6 +43,16 @@ struct engine_job {
 	engine_json_cb		 json_cb;	/* engine_inspect_json requests only */
 	void			*json_arg;	/* their argument */
 	struct engine_job	*next;		/* all jobs in flight */
+};
+
+/* One inspect straight over the engine's unix socket (no process). */
+struct engine_http {
+	int			 fd;		/* connected socket */
+	char			*id;		/* container asked about */
+	char			*buf;		/* answer so far */
+	size_t			 len;		/* bytes in buf */
+	struct loop_timer	*timer;		/* gives up after ENGINE_HTTP_TIMEOUT */
+	struct engine_http	*next;		/* all requests in flight */
 };
 
 /* The watcher (one per run). */
@@ -64,6 +80,7 @@ struct engine {
 	uint64_t		 resync_at;	/* loop_now() when its ps started */
 	int			 resync_again;	/* another resync was asked meanwhile */
 	struct strv		 pending;	/* ids for the next targeted inspect */
+	struct engine_http	*https;		/* socket inspects in flight */
 	struct loop_timer	*inspect_timer;	/* batches targeted inspects */
 };
 
@@ -71,7 +88,6 @@ static struct engine	E;
 
 static void	engine_events_spawn(void);
 static void	engine_resync_start(void);
-static void	engine_container_clear(struct engine_container *);
 
 /* ---- pure parsers ------------------------------------------------------- */
 
@@ -353,8 +369,8 @@ engine_inspect_parse(const char *json, size_t len,
 	return 0;
 }
 
-/* Free one container's strings. */
-static void
+/* Free one container's strings (it is zeroed). */
+void
 engine_container_clear(struct engine_container *c)
 {
 	free(c->id);
@@ -887,31 +903,252 @@ engine_inspect_done(struct engine_job *j, int status, const char *err)
 	engine_containers_free(c, n);
 }
 
-/* Run one inspect for every id queued in this loop iteration. */
+/*
+ * Split an HTTP/1.x answer: 0 with *status and the body, -1 if it is not
+ * one.  Docker answers an HTTP/1.0 request without chunking, closing after.
+ */
+int
+engine_http_parse(const char *buf, size_t len, int *status, const char **body,
+    size_t *blen)
+{
+	const char	*end;
+	size_t		 i;
+
+	*status = 0;
+	*body = NULL;
+	*blen = 0;
+	if (len < 12 || strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ')
+		return -1;
+	for (i = 9; i < 12; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return -1;
+		*status = *status * 10 + (buf[i] - '0');
+	}
+	for (end = buf; end + 4 <= buf + len; end++) {
+		if (memcmp(end, "\r\n\r\n", 4) == 0) {
+			*body = end + 4;
+			*blen = (size_t)(buf + len - *body);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Parse one container object (the engine API's /containers/ID/json); 0 or -1. */
+int
+engine_container_parse(const char *json, size_t len, struct engine_container *c)
+{
+	json_t	*root = json_loadb(json, len, 0, NULL);
+	int	 r;
+
+	r = engine_container_fill(root, c);
+	json_decref(root);
+	return r;
+}
+
+/* The unix socket path of the engine when there is one to talk to directly, else NULL. */
+static const char *
+engine_socket_path(void)
+{
+	const char	*host = E.host != NULL ? E.host : getenv("DOCKER_HOST");
+
+	if (E.context != NULL)
+		return NULL;
+	if (host == NULL || *host == '\0') {
+		if (getenv("DOCKER_CONTEXT") != NULL &&
+		    *getenv("DOCKER_CONTEXT") != '\0' &&
+		    strcmp(getenv("DOCKER_CONTEXT"), "default") != 0)
+			return NULL;
+		return "/var/run/docker.sock";
+	}
+	if (strncmp(host, "unix://", 7) == 0 &&
+	    strlen(host + 7) < sizeof(((struct sockaddr_un *)0)->sun_path))
+		return host + 7;
+	return NULL;
+}
+
+/* Forget a socket inspect. */
 static void
-engine_inspect_fire(void *arg)
+engine_http_free(struct engine_http *h)
+{
+	struct engine_http	**pp;
+
+	for (pp = &E.https; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+	}
+	if (h->fd != -1) {
+		loop_fd_del(h->fd);
+		close(h->fd);
+	}
+	loop_timer_cancel(h->timer);
+	free(h->id);
+	free(h->buf);
+	free(h);
+}
+
+static void	engine_inspect_cli(const struct strv *ids);
+
+/* A socket inspect failed: ask the CLI instead. */
+static void
+engine_http_fallback(struct engine_http *h)
+{
+	struct strv	ids;
+
+	memset(&ids, 0, sizeof ids);
+	strv_add(&ids, h->id);
+	engine_http_free(h);
+	engine_inspect_cli(&ids);
+	strv_free(&ids);
+}
+
+/* The whole answer is in: deliver the container (404: it is gone, nothing to say). */
+static void
+engine_http_done(struct engine_http *h)
+{
+	struct engine_container	 c;
+	const char		*body;
+	size_t			 blen;
+	int			 status;
+
+	if (engine_http_parse(h->buf, h->len, &status, &body, &blen) != 0 ||
+	    (status != 200 && status != 404)) {
+		engine_http_fallback(h);
+		return;
+	}
+	if (status == 200 && engine_container_parse(body, blen, &c) == 0) {
+		if (E.hooks.containers != NULL)
+			E.hooks.containers(&c, 1, 0, E.hooks.arg);
+		engine_container_clear(&c);
+	}
+	engine_http_free(h);
+}
+
+/* Read the engine's answer. */
+static void
+engine_http_read(int fd, int events, void *arg)
+{
+	struct engine_http	*h = arg;
+	char			 chunk[65536];
+	ssize_t			 n;
+
+	(void)events;
+	n = read(fd, chunk, sizeof chunk);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0 || h->len + (size_t)n > ENGINE_HTTP_MAX) {
+		engine_http_fallback(h);
+		return;
+	}
+	if (n == 0) {
+		engine_http_done(h);
+		return;
+	}
+	h->buf = xrealloc(h->buf, h->len + (size_t)n + 1);
+	memcpy(h->buf + h->len, chunk, (size_t)n);
+	h->len += (size_t)n;
+	h->buf[h->len] = '\0';
+}
+
+/* The engine did not answer in time. */
+static void
+engine_http_timeout(void *arg)
+{
+	struct engine_http	*h = arg;
+
+	h->timer = NULL;
+	engine_http_fallback(h);
+}
+
+/* GET /containers/ID/json on the unix socket; -1 if that is not possible now. */
+static int
+engine_http_start(const char *path, const char *id)
+{
+	struct sockaddr_un	 sun;
+	struct engine_http	*h;
+	char			*req;
+	int			 fd;
+	ssize_t			 n;
+
+	if (strspn(id, "0123456789abcdefABCDEF") != strlen(id))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		close(fd);
+		return -1;
+	}
+	xasprintf(&req, "GET /containers/%s/json HTTP/1.0\r\nHost: docker\r\n"
+	    "User-Agent: composed\r\n\r\n", id);
+	n = send(fd, req, strlen(req), MSG_NOSIGNAL);
+	if (n != (ssize_t)strlen(req)) {
+		free(req);
+		close(fd);
+		return -1;
+	}
+	free(req);
+	h = xcalloc(1, sizeof *h);
+	h->fd = fd;
+	h->id = xstrdup(id);
+	h->timer = loop_timer_add(ENGINE_HTTP_TIMEOUT, engine_http_timeout, h);
+	h->next = E.https;
+	E.https = h;
+	loop_fd_add(fd, LOOP_READ, engine_http_read, h);
+	return 0;
+}
+
+/* One `docker inspect` (the CLI) of these ids. */
+static void
+engine_inspect_cli(const struct strv *ids)
 {
 	struct strv	 args;
 	char		*error = NULL;
 	size_t		 i;
 
-	(void)arg;
-	E.inspect_timer = NULL;
-	if (E.pending.n == 0)
+	if (ids->n == 0)
 		return;
 	memset(&args, 0, sizeof args);
 	strv_add(&args, "inspect");
 	strv_add(&args, "--type");
 	strv_add(&args, "container");
-	for (i = 0; i < E.pending.n; i++)
-		strv_add(&args, E.pending.v[i]);
-	strv_free(&E.pending);
+	for (i = 0; i < ids->n; i++)
+		strv_add(&args, ids->v[i]);
 	if (engine_job_start((const char *const *)args.v, engine_inspect_done,
 	    &error) == NULL) {
 		log_error("engine", "inspect: %s", error);
 		free(error);
 	}
 	strv_free(&args);
+}
+
+/*
+ * Inspect every id queued in this loop iteration: straight over the engine's
+ * unix socket when there is one (no process: this is on the HEALTH_FAIL path),
+ * else with one `docker inspect`.
+ */
+static void
+engine_inspect_fire(void *arg)
+{
+	struct strv	 cli;
+	const char	*path = engine_socket_path();
+	size_t		 i;
+
+	(void)arg;
+	E.inspect_timer = NULL;
+	memset(&cli, 0, sizeof cli);
+	for (i = 0; i < E.pending.n; i++) {
+		if (path == NULL || engine_http_start(path, E.pending.v[i]) != 0)
+			strv_add(&cli, E.pending.v[i]);
+	}
+	strv_free(&E.pending);
+	engine_inspect_cli(&cli);
+	strv_free(&cli);
 }
 
 /* Inspect one container soon (batched with others asked in the same iteration). */
@@ -1039,6 +1276,8 @@ engine_stop(void)
 			j->json_cb(NULL, "stopped", j->json_arg);
 		engine_job_free(j);
 	}
+	while (E.https != NULL)
+		engine_http_free(E.https);
 	loop_timer_cancel(E.reconnect);
 	loop_timer_cancel(E.periodic);
 	loop_timer_cancel(E.inspect_timer);

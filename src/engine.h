@@ -106,7 +106,12 @@ void	 engine_event_free(struct engine_event *);
 int	 engine_inspect_parse(const char *json, size_t len,
 	    struct engine_container **, size_t *n, char **error);
 void	 engine_containers_free(struct engine_container *, size_t n);
+void	 engine_container_clear(struct engine_container *);
 int	 engine_ps_parse(const char *line, size_t len, char **id, int *oneoff);
+int	 engine_container_parse(const char *json, size_t len,
+	    struct engine_container *);
+int	 engine_http_parse(const char *buf, size_t len, int *status,
+	    const char **body, size_t *blen);
 uint64_t engine_time_parse(const char *rfc3339);
 const char *const *engine_event_filters(void);
 

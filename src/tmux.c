@@ -19,6 +19,7 @@
 #define TMUX_BACKOFF_MAX	5000		/* ms between retries at most */
 #define TMUX_STABLE_MS		5000		/* up this long: backoff starts over */
 #define TMUX_BODY_MAX		(64 * 1024 * 1024) /* bytes in one reply body */
+#define TMUX_STALL_MS		30000		/* no reply for this long: start over */
 
 /* Where the client is. */
 enum tmux_phase {
@@ -48,6 +49,8 @@ static struct {
 	struct proc		*proc;		/* the tmux -C child */
 	struct loop_timer	*retry;		/* reconnect timer */
 	struct loop_timer	*restart;	/* deferred tmux_restart */
+	struct loop_timer	*watchdog;	/* checks that replies keep coming */
+	uint64_t		 progress;	/* loop_now() of the last reply or idle send */
 	uint64_t		 backoff;	/* next retry delay */
 	uint64_t		 up_at;		/* loop_now() when attached */
 	char			*why;		/* why the last child went away */
@@ -68,6 +71,26 @@ static struct {
 } T;
 
 static void	tmux_connect(void *);
+
+/* Debugging aid: COMPOSED_TMUX_TRACE=FILE appends every line to and from tmux. */
+static void
+tmux_trace(const char *dir, const char *line, size_t len)
+{
+	static FILE	*f;
+	static int	 tried;
+	const char	*path;
+
+	if (!tried) {
+		tried = 1;
+		path = getenv("COMPOSED_TMUX_TRACE");
+		if (path != NULL && *path != '\0')
+			f = fopen(path, "ae");
+	}
+	if (f == NULL)
+		return;
+	fprintf(f, "%s %.*s\n", dir, (int)len, line);
+	fflush(f);
+}
 
 /* Quote s as one tmux argument: single quotes, ' as '\'' (caller frees). */
 char *
@@ -184,6 +207,23 @@ tmux_tell(int up, const char *detail, uint64_t retry_ms)
 		T.hooks.state(up, detail, retry_ms, T.hooks.arg);
 }
 
+static void	tmux_desync(const char *);
+
+/* Replies are owed but none came for TMUX_STALL_MS: the framing is lost. */
+static void
+tmux_watchdog(void *arg)
+{
+	(void)arg;
+	T.watchdog = NULL;
+	if (T.phase != TMUX_UP || (T.head == NULL && !T.in_block))
+		return;
+	if (loop_now() - T.progress >= TMUX_STALL_MS) {
+		tmux_desync("no reply for 30 s");
+		return;
+	}
+	T.watchdog = loop_timer_add(TMUX_STALL_MS / 3, tmux_watchdog, NULL);
+}
+
 /* The child went away (or must): drop it and schedule a retry. */
 static void
 tmux_down(const char *why)
@@ -201,6 +241,8 @@ tmux_down(const char *why)
 	T.phase = TMUX_DOWN;
 	loop_timer_cancel(T.restart);
 	T.restart = NULL;
+	loop_timer_cancel(T.watchdog);
+	T.watchdog = NULL;
 	T.in_block = 0;
 	tmux_body_clear();
 	strv_free(&T.paused);
@@ -236,6 +278,7 @@ tmux_write(const char *line)
 {
 	if (T.proc == NULL || proc_write(T.proc, line, strlen(line)) == -1)
 		return -1;
+	tmux_trace(">", line, strlen(line) - 1);
 	return 0;
 }
 
@@ -373,6 +416,7 @@ tmux_block_end(int error)
 	uint64_t		 line;
 
 	T.in_block = 0;
+	T.progress = loop_now();
 	if (T.foreign) {
 		tmux_attached(error);
 		tmux_body_clear();
@@ -415,6 +459,7 @@ tmux_line(struct proc *p, int stream, const char *cline, size_t len, void *arg)
 
 	(void)p;
 	(void)arg;
+	tmux_trace(stream == PROC_OUT ? "<" : "!", cline, len);
 	if (stream != PROC_OUT) {
 		if (len > 0)
 			tmux_set_why(cline);
@@ -564,6 +609,8 @@ tmux_stop(void)
 	T.retry = NULL;
 	loop_timer_cancel(T.restart);
 	T.restart = NULL;
+	loop_timer_cancel(T.watchdog);
+	T.watchdog = NULL;
 	memset(&T.hooks, 0, sizeof T.hooks);
 	if (T.proc != NULL) {
 		proc_close_stdin(T.proc);
@@ -662,6 +709,11 @@ tmux_send(const struct tmux_cmd *cmds, size_t n)
 		return -1;
 	}
 	free(t);
+	if (T.head == NULL)
+		T.progress = loop_now();
+	if (T.watchdog == NULL)
+		T.watchdog = loop_timer_add(TMUX_STALL_MS / 3, tmux_watchdog,
+		    NULL);
 	T.nline++;
 	for (i = 0; i < n; i++) {
 		p = xcalloc(1, sizeof *p);

@@ -237,6 +237,45 @@ test_time(void **state)
 	assert_true(engine_time_parse(NULL) == 0);
 }
 
+/* HTTP answers of the engine's unix socket. */
+static void
+test_http(void **state)
+{
+	const char		*ok = "HTTP/1.0 200 OK\r\nContent-Type: application/json"
+	    "\r\n\r\n{\"Id\":\"ab12\",\"Name\":\"/p-api-1\",\"State\":{\"Status\":"
+	    "\"running\",\"Health\":{\"Status\":\"unhealthy\",\"Log\":[{\"ExitCode\":"
+	    "1,\"Output\":\"down\"}]}},\"Config\":{\"Labels\":{"
+	    "\"com.docker.compose.service\":\"api\"}}}";
+	const char		*body;
+	size_t			 blen;
+	int			 status;
+	struct engine_container	 c;
+
+	(void)state;
+	assert_int_equal(engine_http_parse(ok, strlen(ok), &status, &body,
+	    &blen), 0);
+	assert_int_equal(status, 200);
+	assert_int_equal(engine_container_parse(body, blen, &c), 0);
+	assert_string_equal(c.id, "ab12");
+	assert_string_equal(c.service, "api");
+	assert_string_equal(c.health, "unhealthy");
+	assert_string_equal(c.probe_output, "down");
+	assert_int_equal(c.probe_exit, 1);
+	engine_container_clear(&c);
+	assert_null(c.id);
+	body = "HTTP/1.1 404 Not Found\r\n\r\n{}";
+	assert_int_equal(engine_http_parse(body, strlen(body), &status, &body,
+	    &blen), 0);
+	assert_int_equal(status, 404);
+	assert_int_equal(blen, 2);
+	assert_int_equal(engine_http_parse("HTTP/1.0 200 OK\r\nX: y\r\n", 24,
+	    &status, &body, &blen), -1);
+	assert_int_equal(engine_http_parse("SSH-2.0-x", 9, &status, &body,
+	    &blen), -1);
+	assert_int_equal(engine_container_parse("[]", 2, &c), -1);
+	assert_int_equal(engine_container_parse("nope", 4, &c), -1);
+}
+
 /* The events child never asks for exec_* events. */
 static void
 test_filters(void **state)
@@ -266,6 +305,7 @@ main(void)
 		cmocka_unit_test(test_inspect_bad),
 		cmocka_unit_test(test_ps),
 		cmocka_unit_test(test_time),
+		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_filters),
 	};
 
