@@ -111,10 +111,10 @@ check_shell() {
 }
 
 b_conf
-b_server 200 50 env -i PATH=/usr/bin:/bin HOME="$T_TMP" TERM=screen PS1='peer$ ' \
+b_server 200 50 env -i PATH=/usr/bin:/bin HOME="$T_TMP" TERM=screen LANG=C.UTF-8 PS1='peer$ ' \
 	bash --norc --noprofile
 bash_pane=$B_BUS
-t_tmux new-window -t test -n z "env -i PATH=/usr/bin:/bin HOME=$T_TMP TERM=screen /usr/bin/zsh -f"
+t_tmux new-window -t test -n z "env -i PATH=/usr/bin:/bin HOME=$T_TMP TERM=screen LANG=C.UTF-8 /usr/bin/zsh -f"
 zsh_pane=$(b_pane_id test:z)
 
 b_composed
