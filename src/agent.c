@@ -781,6 +781,8 @@ agent_sig_hup(int signo, void *arg)
 	/* -- health: take the new health: section -- */
 	health_configure(&A.cfg->health);
 	watch_set_debounce(A.cfg->health.debounce_ms);
+	/* -- bus: take the new send delay and queue bound (pane/session need a restart) -- */
+	bus_set_limits(A.cfg->agent.send_delay_ms, A.cfg->agent.queue_max);
 	log_event("config_reload", json_pack("{s:o}", "source",
 	    log_str(cfg->source)));
 }

@@ -279,8 +279,11 @@ bus_emit(struct bus_reader *r, const char *text, int echo, uint64_t now,
 			break;
 		free(r->echo[keep].text);
 	}
-	memmove(r->echo, r->echo + keep, (r->necho - keep) * sizeof *r->echo);
-	r->necho -= keep;
+	if (keep > 0) {
+		memmove(r->echo, r->echo + keep,
+		    (r->necho - keep) * sizeof *r->echo);
+		r->necho -= keep;
+	}
 	for (i = 0; i < r->necho; i++) {
 		if (strcmp(r->echo[i].text, text) == 0) {
 			/* The program's copy of an echoed line: the same send. */
@@ -748,6 +751,7 @@ static struct {
 	uint64_t	 delay;		/* ms between text and Enter */
 	size_t		 queue_max;	/* queue bound */
 	int		 once;		/* composed send */
+	int		 gone;		/* once: tmux is gone for good */
 	struct bus_hooks h;		/* owner callbacks */
 	const char	*state;		/* last state word reported */
 	char		*detail;	/* last detail reported */
@@ -1266,13 +1270,13 @@ bus_tmux_state(int up, const char *detail, uint64_t retry_ms, void *arg)
 		B.session_id = NULL;
 		loop_timer_cancel(B.missing_timer);
 		B.missing_timer = NULL;
-		if (B.w == BUS_W_TEXT || B.w == BUS_W_ENTER ||
-		    B.w == BUS_W_DELAY) {
-			loop_timer_cancel(B.wtimer);
-			B.wtimer = NULL;
-		}
-		if (B.w != BUS_W_IDLE)
-			B.w = BUS_W_IDLE;
+		/* The head line starts over when the bus is back (Enter first
+		 * if its text went in). */
+		loop_timer_cancel(B.wtimer);
+		B.wtimer = NULL;
+		B.w = BUS_W_IDLE;
+		B.wait_since = 0;
+		B.force = 0;
 		if (strncmp(detail, "can't find pane", 15) == 0) {
 			char	*d;
 
@@ -1286,6 +1290,7 @@ bus_tmux_state(int up, const char *detail, uint64_t retry_ms, void *arg)
 		} else
 			bus_set_state("disconnected", detail, retry_ms);
 		if (B.once) {
+			B.gone = 1;	/* no retry: fail what is and what comes */
 			while (B.qhead != NULL) {
 				struct bus_out	*o = B.qhead;
 
@@ -1650,6 +1655,11 @@ bus_send(const char *line)
 
 	if (!B.started)
 		return -1;
+	if (B.gone) {
+		if (B.h.sent != NULL)
+			B.h.sent(line, 0, B.detail, B.h.arg);
+		return -1;
+	}
 	text = text_sanitize(line, TEXT_LINE_MAX);
 	if (B.qn >= B.queue_max) {
 		o = B.qhead;
@@ -1756,4 +1766,14 @@ size_t
 bus_queued(void)
 {
 	return B.qn;
+}
+
+/* Take a new Enter delay and queue bound (config reload); the pane stays. */
+void
+bus_set_limits(uint64_t send_delay_ms, size_t queue_max)
+{
+	if (!B.started)
+		return;
+	B.delay = send_delay_ms;
+	B.queue_max = queue_max > 0 ? queue_max : 1;
 }

@@ -40,6 +40,7 @@ const char	*bus_state(void);
 const char	*bus_session(void);
 const char	*bus_pane(void);
 size_t		 bus_queued(void);
+void		 bus_set_limits(uint64_t send_delay_ms, size_t queue_max);
 
 /* ---- the reader's pure core (exposed for tests/unit/test_bus.c) ----------- */
 

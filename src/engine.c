@@ -22,7 +22,7 @@
 #define ENGINE_BACKOFF_MIN	250		/* ms before the first reconnect */
 #define ENGINE_BACKOFF_MAX	8000		/* ms between reconnects at most */
 #define ENGINE_CMD_TIMEOUT	30000		/* ms for one ps or inspect */
-#define ENGINE_DEDUP_MAX	64		/* events remembered to drop replays */
+#define ENGINE_DEDUP_MAX	256		/* events remembered to drop replays */
 #define ENGINE_HTTP_TIMEOUT	5000		/* ms for one inspect over the socket */
 #define ENGINE_HTTP_MAX		(4 * 1024 * 1024) /* bytes of one answer at most */
 
@@ -73,8 +73,8 @@ struct engine {
 	int			 connected;	/* -1 never known, 0 down, 1 up */
 	uint64_t		 start_nano;	/* wall time we first watched (ns) */
 	uint64_t		 last_nano;	/* time of the newest event seen */
-	char			*seen[ENGINE_DEDUP_MAX]; /* "nano id action" at last_nano.. */
-	size_t			 nseen;		/* entries in seen */
+	char			*seen[ENGINE_DEDUP_MAX]; /* ring of "nano id action" keys */
+	size_t			 nseen;		/* keys ever added to the ring */
 	struct engine_job	*jobs;		/* commands in flight */
 	struct engine_job	*resync;	/* the resync's ps or inspect job */
 	uint64_t		 resync_at;	/* loop_now() when its ps started */
@@ -592,33 +592,31 @@ engine_reconnect_later(void)
 
 /* ---- the events stream -------------------------------------------------- */
 
-/* Whether an event was already delivered (a replay after --since). */
+/*
+ * Whether an event was already delivered (a replay after --since).  Only
+ * exact repeats are dropped: Docker stamps an event before it publishes it,
+ * so two events may arrive slightly out of time order.
+ */
 static int
 engine_seen(const struct engine_event *ev)
 {
 	char	*key;
-	size_t	 i;
+	size_t	 i, n;
 
-	if (ev->time_nano < E.last_nano)
-		return 1;
 	xasprintf(&key, "%llu %s %s", (unsigned long long)ev->time_nano,
 	    ev->id, ev->action_text);
-	if (ev->time_nano > E.last_nano) {
-		for (i = 0; i < E.nseen; i++)
-			free(E.seen[i]);
-		E.nseen = 0;
-		E.last_nano = ev->time_nano;
-	}
-	for (i = 0; i < E.nseen; i++) {
+	n = E.nseen < ENGINE_DEDUP_MAX ? E.nseen : ENGINE_DEDUP_MAX;
+	for (i = 0; i < n; i++) {
 		if (strcmp(E.seen[i], key) == 0) {
 			free(key);
 			return 1;
 		}
 	}
-	if (E.nseen < ENGINE_DEDUP_MAX)
-		E.seen[E.nseen++] = key;
-	else
-		free(key);
+	i = E.nseen++ % ENGINE_DEDUP_MAX;
+	free(E.seen[i]);
+	E.seen[i] = key;
+	if (ev->time_nano > E.last_nano)
+		E.last_nano = ev->time_nano;
 	return 0;
 }
 
@@ -1282,7 +1280,7 @@ engine_stop(void)
 	loop_timer_cancel(E.periodic);
 	loop_timer_cancel(E.inspect_timer);
 	strv_free(&E.pending);
-	for (i = 0; i < E.nseen; i++)
+	for (i = 0; i < ENGINE_DEDUP_MAX; i++)
 		free(E.seen[i]);
 	free(E.events_err);
 	free(E.project);

@@ -58,6 +58,7 @@ struct hcont {
 	int		 probe_exit;	/* its exit code */
 	uint64_t	 event_at;	/* mono ms of the last event about it */
 	uint64_t	 died_at;	/* mono ms of its last die event */
+	uint64_t	 unhealthy_at;	/* mono ms it last turned unhealthy */
 	uint64_t	 seq;		/* order of creation/start, newest wins */
 	int		 seen;		/* present in the resync being applied */
 	struct hcont	*next;		/* next container of the service */
@@ -1221,6 +1222,9 @@ health_feed_event(const struct engine_event *ev)
 		c->has_check = 1;
 		if (strcmp(c->status, "running") != 0)
 			break;
+		if (strcmp(c->health, "unhealthy") != 0 &&
+		    strcmp(health_word(ev->health), "unhealthy") == 0)
+			c->unhealthy_at = now;
 		c->health = health_word(ev->health);
 		if (strcmp(c->health, "unhealthy") == 0) {
 			s->probe_wait = now;
@@ -1265,6 +1269,10 @@ health_apply(struct hsvc *s, struct hcont *c, const struct engine_container *e,
 		c->started = health_to_mono(e->started_ms);
 	if (state) {
 		c->status = health_word(e->status);
+		if (strcmp(c->health, "unhealthy") != 0 &&
+		    strcmp(c->status, "running") == 0 &&
+		    strcmp(health_word(e->health), "unhealthy") == 0)
+			c->unhealthy_at = health_now();
 		c->health = strcmp(c->status, "running") == 0 ?
 		    health_word(e->health) : "";
 		if (strcmp(c->status, "running") == 0) {
@@ -1631,7 +1639,10 @@ health_svc_ready(const struct hsvc *s)
 	return running > 0;
 }
 
-/* Whether a service will not become ready by waiting: unhealthy, or crashed (during the chain). */
+/*
+ * Whether a service will not become ready by waiting: it turned unhealthy or
+ * crashed while the chain ran (older news may predate the chain's own up).
+ */
 static int
 health_svc_failing(const struct hsvc *s)
 {
@@ -1639,7 +1650,8 @@ health_svc_failing(const struct hsvc *s)
 
 	for (c = s->conts; c != NULL; c = c->next) {
 		if (strcmp(c->status, "running") == 0 &&
-		    strcmp(c->health, "unhealthy") == 0)
+		    strcmp(c->health, "unhealthy") == 0 &&
+		    c->unhealthy_at >= H.chain_since)
 			return 1;
 	}
 	return p != NULL && strcmp(p->status, "exited") == 0 && p->crashed &&

@@ -3,10 +3,15 @@
  * are matched to commands in order. Notifications go up by callback. Other
  * panes' %output is paused for this client. The child is restarted with
  * backoff whenever it goes away. */
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
@@ -522,6 +527,40 @@ tmux_exited(struct proc *p, int status, void *arg)
 	free(why);
 }
 
+/* The server socket tmux would use for socket_name (as tmux -L does; caller frees). */
+static char *
+tmux_socket_of(const char *name)
+{
+	const char	*dir = getenv("TMUX_TMPDIR");
+	char		*path;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	xasprintf(&path, "%s/tmux-%ld/%s", dir, (long)getuid(),
+	    name != NULL ? name : "default");
+	return path;
+}
+
+/* Whether a tmux server listens on path (a connect, no process). */
+static int
+tmux_server_alive(const char *path)
+{
+	struct sockaddr_un	sa;
+	int			fd, r;
+
+	if (strlen(path) >= sizeof sa.sun_path)
+		return 1;	/* cannot tell: let tmux try */
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return 1;
+	r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+	close(fd);
+	return r == 0;
+}
+
 /* Start the child (timer callback, or directly). */
 static void
 tmux_connect(void *arg)
@@ -550,6 +589,26 @@ tmux_connect(void *arg)
 			*comma = '\0';
 		argv[n++] = "-S";
 		argv[n++] = tenv;
+	}
+	/* No server: say so, and do not let `tmux attach` start one. */
+	{
+		char	*path, *why;
+
+		if (T.socket_path != NULL)
+			path = xstrdup(T.socket_path);
+		else if (T.socket_name != NULL || tenv == NULL)
+			path = tmux_socket_of(T.socket_name);
+		else
+			path = xstrdup(tenv);
+		if (!tmux_server_alive(path)) {
+			xasprintf(&why, "no tmux server running on %s", path);
+			free(path);
+			free(tenv);
+			tmux_down(why);
+			free(why);
+			return;
+		}
+		free(path);
 	}
 	argv[n++] = "-C";
 	argv[n++] = "attach-session";

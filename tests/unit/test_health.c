@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <jansson.h>
@@ -14,7 +15,9 @@
 #include "health.h"
 #include "log.h"
 #include "loop.h"
+#include "proc.h"
 #include "strv.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 #define T0	1000000ULL		/* fake monotonic start */
@@ -231,6 +234,15 @@ count(const struct strv *v, const char *prefix)
 			n++;
 	}
 	return n;
+}
+
+/* Make service go unhealthy again: healthy, then unhealthy with a probe output. */
+static void
+go_unhealthy_svc(const char *id, const char *service)
+{
+	ev(ENGINE_HEALTH, id, service, "healthy");
+	ev(ENGINE_HEALTH, id, service, "unhealthy");
+	feed1(ctr(id, service, "running", "unhealthy", "x"), 0);
 }
 
 /* Make api go unhealthy with a probe output (event, then the inspect). */
@@ -601,6 +613,17 @@ test_queries(void **state)
 	assert_string_equal(why, "nope has no container");
 	free(why);
 	strv_free(&l);
+	/* Unhealthy before the chain began: wait (its up may replace it). */
+	strv_add(&l, "db");
+	advance(10);
+	health_chain_begin(&l);
+	assert_int_equal(health_ready(&l, &why), 0);
+	free(why);
+	go_unhealthy_svc("dddd11112222", "db");
+	assert_int_equal(health_ready(&l, &why), -1);
+	free(why);
+	health_chain_end();
+	strv_free(&l);
 	/* A crash before the chain began is old news; during it, a failure. */
 	strv_add(&l, "worker");
 	ev(ENGINE_DIE, "wwww11112222", "worker", "4");
@@ -818,6 +841,113 @@ test_duration(void **state)
 	free(s);
 }
 
+/* What the watch hook saw. */
+static struct strv	watch_seen;
+
+/* Watch hook: remember "files ok|error" and stop the loop. */
+static void
+watch_hook(const char *files, int ok, const char *error, void *arg)
+{
+	char	*line;
+
+	(void)arg;
+	xasprintf(&line, "%s %s", files, ok ? "ok" : error);
+	strv_add(&watch_seen, line);
+	free(line);
+	loop_stop();
+}
+
+/* Safety net for a loop that nothing stops. */
+static void
+watch_deadline(void *arg)
+{
+	(void)arg;
+	loop_stop();
+}
+
+/* Write text to dir/name the way editors do: a new file renamed over the old one. */
+static void
+write_rename(const char *dir, const char *name, const char *text)
+{
+	char	*tmp, *dst;
+	FILE	*f;
+
+	xasprintf(&tmp, "%s/.%s.tmp", dir, name);
+	xasprintf(&dst, "%s/%s", dir, name);
+	f = fopen(tmp, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(rename(tmp, dst), 0);
+	free(tmp);
+	free(dst);
+}
+
+/* Run the loop until the watch hook fires or ms pass. */
+static void
+run_loop(uint64_t ms)
+{
+	struct loop_timer	*t = loop_timer_add(ms, watch_deadline, NULL);
+
+	loop_run();
+	loop_timer_cancel(t);
+}
+
+/* inotify on the directory: a rename-replace is seen once (debounced), touch without change is not, the check's message is passed on. */
+static void
+test_watch(void **state)
+{
+	char			 dir[] = "/tmp/composed-test-watch.XXXXXX";
+	const char		*fail[] = { "sh", "-c",
+	    "grep -q broken compose.yaml && { echo 'yaml: line 2: bad' >&2; "
+	    "exit 15; }; exit 0", NULL };
+	struct watch_hooks	 hooks = { watch_hook, NULL };
+	struct watch_spec	 spec;
+	struct strv		 files;
+	char			*error, *path;
+
+	(void)state;
+	loop_init();
+	proc_init();
+	assert_non_null(mkdtemp(dir));
+	write_rename(dir, "compose.yaml", "services: {}\n");
+	memset(&files, 0, sizeof files);
+	strv_add(&files, "compose.yaml");
+	strv_add(&files, ".env");		/* may not exist yet */
+	memset(&spec, 0, sizeof spec);
+	spec.files = &files;
+	spec.check_argv = fail;
+	spec.cwd = dir;
+	spec.debounce_ms = 50;
+	assert_int_equal(watch_start(&spec, &hooks, &error), 0);
+	assert_true(watch_active());
+	/* Three quick writes: one change after the debounce. */
+	write_rename(dir, "compose.yaml", "services: {a: {}}\n");
+	write_rename(dir, "compose.yaml", "services: {b: {}}\n");
+	write_rename(dir, "unrelated.txt", "x\n");
+	run_loop(5000);
+	assert_int_equal(watch_seen.n, 1);
+	assert_string_equal(watch_seen.v[0], "compose.yaml ok");
+	/* Same content again: nothing. */
+	write_rename(dir, "compose.yaml", "services: {b: {}}\n");
+	run_loop(300);
+	assert_int_equal(watch_seen.n, 1);
+	/* A new env file and a broken compose file: the check's stderr comes up. */
+	write_rename(dir, ".env", "A=1\n");
+	write_rename(dir, "compose.yaml", "broken: [\n");
+	run_loop(5000);
+	assert_int_equal(watch_seen.n, 2);
+	assert_string_equal(watch_seen.v[1], "compose.yaml, .env yaml: line 2: bad");
+	watch_stop();
+	assert_false(watch_active());
+	strv_free(&files);
+	strv_free(&watch_seen);
+	xasprintf(&path, "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+	free(path);
+	loop_free();
+}
+
 /* Run the health model tests. */
 int
 main(void)
@@ -843,6 +973,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_backoff_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nocheck_recovery, setup, teardown),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_watch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
