@@ -36,6 +36,7 @@
 #define BUS_TYPING_MS	2000		/* wait this long for a peer's Enter */
 #define BUS_MISSING_MS	3000		/* look for a missing bus pane this often */
 #define BUS_LCS_MAX	(4 * 1024 * 1024) /* cells in one LCS table */
+#define BUS_WAITING	(B.once ? "" : "; waiting for it") /* detail suffix */
 
 /* ---- the reader's pure core ----------------------------------------------- */
 
@@ -154,6 +155,19 @@ int
 bus_reader_lost(const struct bus_reader *r)
 {
 	return r->lost;
+}
+
+/* Whether an echoed line's copy is still expected (the program has not caught up). */
+int
+bus_reader_echo_pending(const struct bus_reader *r, uint64_t now)
+{
+	size_t	i;
+
+	for (i = 0; i < r->necho; i++) {
+		if (now - r->echo[i].at <= BUS_ECHO_MS)
+			return 1;
+	}
+	return 0;
 }
 
 /* The cursor's line now; *first: whether it is unchanged since first seen. */
@@ -736,6 +750,7 @@ struct bus_look {
 	struct strv	 rows;		/* -N body */
 	struct strv	 lines;		/* -J body */
 	int		 mode;		/* pane_in_mode */
+	long		 pid;		/* pane_pid */
 	char		*cmd;		/* pane_current_command, sanitised */
 };
 
@@ -758,6 +773,7 @@ static struct {
 	char		*session_id;	/* attached session ($N) */
 	char		*pane;		/* resolved bus pane (%N), NULL if missing */
 	char		*tty;		/* its tty */
+	long		 pane_pid;	/* its first process (#{pane_pid}) */
 	char		*server;	/* "pid start_time" of the server */
 	char		*rd_server;	/* server the reader's state belongs to */
 	char		*rd_pane;	/* pane the reader's state belongs to */
@@ -802,6 +818,8 @@ bus_set_state(const char *state, const char *detail, uint64_t retry_ms)
 	B.state = state;
 	free(B.detail);
 	B.detail = xstrdup(detail);
+	if (strcmp(state, "bus_missing") == 0)
+		log_error("bus", "%s", detail);
 	if (B.h.state != NULL)
 		B.h.state(state, detail, retry_ms, B.h.arg);
 }
@@ -814,7 +832,46 @@ bus_set(char **p, const char *s)
 	*p = s != NULL ? xstrdup(s) : NULL;
 }
 
-/* Whether the pane's tty echoes input in canonical mode (a plain `cat`). */
+/* Whether the pane's foreground program writes to the pane (it may copy its input). */
+static int
+bus_fg_writes_tty(void)
+{
+	char	 path[64], buf[512], link[256], *p;
+	long	 tpgid = 0;
+	ssize_t	 n;
+	int	 fd, i;
+
+	if (B.pane_pid <= 0)
+		return 1;
+	/* /proc/PID/stat: the 8th field is the tty's foreground process group. */
+	snprintf(path, sizeof path, "/proc/%ld/stat", B.pane_pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return 1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 1;
+	for (i = 0; i < 6 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || (tpgid = strtol(p + 1, NULL, 10)) <= 0)
+		return 1;
+	snprintf(path, sizeof path, "/proc/%ld/fd/1", tpgid);
+	n = readlink(path, link, sizeof link - 1);
+	if (n <= 0)
+		return 1;	/* cannot tell: assume it may */
+	link[n] = '\0';
+	return strcmp(link, B.tty) == 0;
+}
+
+/*
+ * Whether a line may show twice for one send: the pane's tty echoes input in
+ * canonical mode AND its foreground program writes to the pane (a plain
+ * `cat`; not `cat >/dev/null`, whose lines show once).
+ */
 static int
 bus_tty_echo(void)
 {
@@ -829,7 +886,7 @@ bus_tty_echo(void)
 	if (tcgetattr(fd, &t) == 0)
 		echo = (t.c_lflag & ECHO) && (t.c_lflag & ICANON);
 	close(fd);
-	return echo;
+	return echo && bus_fg_writes_tty();
 }
 
 /* Split s at single spaces into at most max fields (in place); returns the count. */
@@ -928,15 +985,15 @@ bus_look_display(const struct tmux_reply *r, void *arg)
 {
 	struct bus_look	*lk = arg;
 	char		*f[12], *copy;
-	unsigned long	 v[8];
+	unsigned long	 v[9];
 	size_t		 i, n;
 	long		 top, hs, sy;
 
 	if (r->error != 0 || r->n != 1)
 		return;
 	copy = xstrdup(r->lines[0]);
-	n = bus_fields(copy, f, 11);
-	if (n < 10 || strcmp(f[0], "snap") != 0) {
+	n = bus_fields(copy, f, 12);
+	if (n < 11 || strcmp(f[0], "snap") != 0) {
 		free(copy);
 		return;
 	}
@@ -946,7 +1003,7 @@ bus_look_display(const struct tmux_reply *r, void *arg)
 		free(copy);
 		return;
 	}
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 9; i++)
 		v[i] = strtoul(f[2 + i], NULL, 10);
 	lk->snap.hs = v[0];
 	lk->snap.hl = v[1];
@@ -956,7 +1013,8 @@ bus_look_display(const struct tmux_reply *r, void *arg)
 	lk->snap.cy = v[5];
 	lk->snap.alt = v[6] != 0;
 	lk->mode = v[7] != 0;
-	lk->cmd = xstrdup(n > 10 ? f[10] : "");
+	lk->pid = (long)v[8];
+	lk->cmd = xstrdup(n > 11 ? f[11] : "");
 	/* The rows capture-pane will return (cmd-capture-pane.c's clamping). */
 	hs = lk->snap.hs;
 	sy = lk->snap.sy;
@@ -1037,6 +1095,8 @@ bus_look_lines(const struct tmux_reply *r, void *arg)
 	/* Output before the reply was in the pane when it was captured. */
 	lk->snap.est = lk->est + B.est;
 	B.est = 0;
+	if (lk->pid > 0)
+		B.pane_pid = lk->pid;
 	st = bus_reader_feed(B.rd, &lk->snap, B.h.line != NULL ?
 	    bus_tty_echo() : 0, loop_now(), &out);
 	B.in_mode = lk->mode;
@@ -1101,7 +1161,7 @@ bus_look(void)
 	xasprintf(&disp, "display-message -p -t %s 'snap #{pane_id} "
 	    "#{history_size} #{history_limit} #{pane_width} #{pane_height} "
 	    "#{cursor_x} #{cursor_y} #{alternate_on} #{pane_in_mode} "
-	    "#{s/[^A-Za-z0-9_.+-]//:pane_current_command}'", pane);
+	    "#{pane_pid} #{s/[^A-Za-z0-9_.+-]//:pane_current_command}'", pane);
 	xasprintf(&rows, "capture-pane -p -N -t %s -S %s -E -", pane, start);
 	xasprintf(&lines, "capture-pane -p -J -t %s -S %s -E -", pane, start);
 	memset(c, 0, sizeof c);
@@ -1151,10 +1211,10 @@ bus_resolve_probe(const struct tmux_reply *r, void *arg)
 	if (r->error == 1 && tmux_up()) {
 		char	*d;
 
-		xasprintf(&d, "bus pane %s not found in tmux session %s (%s); "
-		    "waiting for it", B.target, B.session != NULL ? B.session :
+		xasprintf(&d, "bus pane %s not found in tmux session %s (%s)%s",
+		    B.target, B.session != NULL ? B.session :
 		    (tmux_session() != NULL ? tmux_session() : "?"),
-		    r->n > 0 ? r->lines[0] : "no such pane");
+		    r->n > 0 ? r->lines[0] : "no such pane", BUS_WAITING);
 		bus_missing(d);
 		free(d);
 	}
@@ -1164,7 +1224,7 @@ bus_resolve_probe(const struct tmux_reply *r, void *arg)
 static void
 bus_resolve_found(const struct tmux_reply *r, void *arg)
 {
-	char	*f[7], *copy, *d, *server;
+	char	*f[8], *copy, *d, *server;
 	size_t	 n;
 
 	(void)arg;
@@ -1172,19 +1232,16 @@ bus_resolve_found(const struct tmux_reply *r, void *arg)
 	if (r->error != 0 || r->n != 1)
 		return;
 	copy = xstrdup(r->lines[0]);
-	n = bus_fields(copy, f, 7);
-	if (n < 7 || strcmp(f[0], "bus") != 0 || f[1][0] != '%') {
+	n = bus_fields(copy, f, 8);
+	if (n < 8 || strcmp(f[0], "bus") != 0 || f[1][0] != '%') {
 		free(copy);
 		return;
 	}
-	/* f: bus PANE SESSION_ID PID START TTY SOCKET_PATH */
+	/* f: bus PANE SESSION_ID PID START TTY PANE_PID SOCKET_PATH */
 	if (B.own_pane != NULL && strcmp(f[1], B.own_pane) == 0 &&
-	    (B.own_socket == NULL || strcmp(B.own_socket, f[6]) == 0)) {
+	    (B.own_socket == NULL || strcmp(B.own_socket, f[7]) == 0)) {
 		xasprintf(&d, "bus pane %s is composed's own pane: refusing to "
 		    "use it as the bus (use -b or agent.bus)", f[1]);
-		if (B.state == NULL || strcmp(B.state, "bus_missing") != 0 ||
-		    strcmp(B.detail, d) != 0)
-			log_error("bus", "%s", d);
 		bus_missing(d);
 		free(d);
 		free(copy);
@@ -1192,8 +1249,8 @@ bus_resolve_found(const struct tmux_reply *r, void *arg)
 	}
 	if (B.session != NULL && B.session_id != NULL &&
 	    strcmp(f[2], B.session_id) != 0) {
-		xasprintf(&d, "bus pane %s is not in tmux session %s; waiting "
-		    "for it", f[1], B.session);
+		xasprintf(&d, "bus pane %s is not in tmux session %s%s", f[1],
+		    B.session, BUS_WAITING);
 		bus_missing(d);
 		free(d);
 		free(copy);
@@ -1214,6 +1271,7 @@ bus_resolve_found(const struct tmux_reply *r, void *arg)
 	free(server);
 	bus_set(&B.pane, f[1]);
 	bus_set(&B.tty, f[5]);
+	B.pane_pid = strtol(f[6], NULL, 10);
 	tmux_watch(B.pane);
 	xasprintf(&d, "reading %s in session %s", B.pane,
 	    tmux_session() != NULL ? tmux_session() : "?");
@@ -1238,7 +1296,8 @@ bus_resolve(void)
 	t = tmux_quote(B.target);
 	xasprintf(&probe, "capture-pane -p -t %s -S 0 -E 0", t);
 	xasprintf(&disp, "display-message -p -t %s 'bus #{pane_id} "
-	    "#{session_id} #{pid} #{start_time} #{pane_tty} #{socket_path}'", t);
+	    "#{session_id} #{pid} #{start_time} #{pane_tty} #{pane_pid} "
+	    "#{socket_path}'", t);
 	memset(c, 0, sizeof c);
 	c[0].text = probe;
 	c[0].done = bus_resolve_probe;
@@ -1281,10 +1340,10 @@ bus_tmux_state(int up, const char *detail, uint64_t retry_ms, void *arg)
 			char	*d;
 
 			xasprintf(&d, "bus pane %s not found on tmux server %s "
-			    "(%s); waiting for it", B.target,
+			    "(%s)%s", B.target,
 			    B.socket_name != NULL ? B.socket_name :
 			    (B.socket_path != NULL ? B.socket_path : "default"),
-			    detail);
+			    detail, BUS_WAITING);
 			bus_set_state("bus_missing", d, retry_ms);
 			free(d);
 		} else
@@ -1459,7 +1518,8 @@ bus_text_done(const struct tmux_reply *r, void *arg)
 	B.wtimer = loop_timer_add(B.delay, bus_enter, NULL);
 }
 
-/* Whether the bus cursor is on an empty line (a bare prompt counts as empty). */
+/* Whether the bus is ready for a line: the cursor on an empty line (a bare prompt
+ * counts as empty) and no echoed line still waiting for its copy. */
 static int
 bus_line_idle(void)
 {
@@ -1467,6 +1527,9 @@ bus_line_idle(void)
 	size_t		 n;
 	int		 first;
 
+	/* A tty echo whose copy has not come yet: the program is still busy. */
+	if (bus_reader_echo_pending(B.rd, loop_now()))
+		return 0;
 	t = bus_reader_cursor_line(B.rd, &first);
 	if (bus_blank(t) || first)
 		return 1;

@@ -72,6 +72,7 @@ int		 bus_reader_start(const struct bus_reader *, uint64_t est, int *full);
 int		 bus_reader_feed(struct bus_reader *, const struct bus_snap *,
 		    int echo, uint64_t now, struct strv *out);
 const char	*bus_reader_cursor_line(const struct bus_reader *, int *first);
+int		 bus_reader_echo_pending(const struct bus_reader *, uint64_t now);
 int		 bus_reader_lost(const struct bus_reader *);
 int		 bus_lines_cover(char *const *rows, size_t nrows,
 		    char *const *lines, size_t nlines);

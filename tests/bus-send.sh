@@ -34,7 +34,7 @@ expect 0 'usage'
 
 # No server at all.
 send -L "composed-test-none-$$" -t %0 hello
-expect 1 'composed: .*(no server|error connecting|no sessions)'
+expect 1 'composed: no tmux server running on '
 
 b_server 80 20 cat
 t_tmux split-window -t test cat

@@ -288,10 +288,12 @@ test_echo_pairs(void **state)
 	sim_line(s, "S");		/* the echo */
 	sim_look(s, r, 1, &out);
 	expect_out(&out, 1, "S");
+	assert_true(bus_reader_echo_pending(r, s->now));	/* cat is behind */
 	sim_line(s, "S");		/* cat's copy, a moment later */
 	s->now += 5;
 	sim_look(s, r, 1, &out);
 	expect_out(&out, 0);
+	assert_false(bus_reader_echo_pending(r, s->now));
 	/* Two sends echoed before cat copied either. */
 	sim_line(s, "T");
 	sim_line(s, "T");
