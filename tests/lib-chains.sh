@@ -89,7 +89,7 @@ ct_all_healthy() {
 ct_sshd_start() {
 	_ct_port=$1
 	t_need ssh ssh-keygen
-	[ -x /usr/sbin/sshd ] || t_skip "openssh-server (/usr/sbin/sshd) is not installed"
+	[ -x /usr/sbin/sshd ] || t_skip --engine "openssh-server (/usr/sbin/sshd) is not installed"
 	[ "$(id -u)" = 0 ] || t_skip "sshd for the remote tests must run as root"
 	CT_SSH=$T_TMP/ssh
 	mkdir -p "$CT_SSH" "$T_TMP/bin" /run/sshd || t_fail "mkdir"
