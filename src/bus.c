@@ -832,37 +832,76 @@ bus_set(char **p, const char *s)
 	*p = s != NULL ? xstrdup(s) : NULL;
 }
 
-/* Whether the pane's foreground program writes to the pane (it may copy its input). */
+/* Read a small /proc file into buf (NUL-terminated); -1 on failure. */
+static int
+bus_proc_read(const char *path, char *buf, size_t size)
+{
+	ssize_t	n;
+	int	fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Field k (1-based, k >= 3) of /proc/PID/stat, or -1. */
+static long
+bus_proc_stat(long pid, int k)
+{
+	char	 path[64], buf[512], *p;
+	int	 i;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if (bus_proc_read(path, buf, sizeof buf) == -1 ||
+	    (p = strrchr(buf, ')')) == NULL)
+		return -1;
+	for (i = 2; i < k && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	return p != NULL ? strtol(p + 1, NULL, 10) : -1;
+}
+
+/*
+ * Whether the pane's foreground program writes to the pane (so it may copy
+ * its input back, like `cat`): from the pane's first process, follow the
+ * children in the tty's foreground process group down to the last one, and
+ * look at its stdout. When it cannot tell, it says yes.
+ */
 static int
 bus_fg_writes_tty(void)
 {
-	char	 path[64], buf[512], link[256], *p;
-	long	 tpgid = 0;
+	char	 path[96], buf[1024], link[256], *w, *save;
+	long	 pid = B.pane_pid, fg, c, pick;
 	ssize_t	 n;
-	int	 fd, i;
+	int	 depth;
 
-	if (B.pane_pid <= 0)
+	if (pid <= 0 || (fg = bus_proc_stat(pid, 8)) <= 0)
 		return 1;
-	/* /proc/PID/stat: the 8th field is the tty's foreground process group. */
-	snprintf(path, sizeof path, "/proc/%ld/stat", B.pane_pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
-		return 1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 1;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL)
-		return 1;
-	for (i = 0; i < 6 && p != NULL; i++)
-		p = strchr(p + 1, ' ');
-	if (p == NULL || (tpgid = strtol(p + 1, NULL, 10)) <= 0)
-		return 1;
-	snprintf(path, sizeof path, "/proc/%ld/fd/1", tpgid);
+	for (depth = 0; depth < 8; depth++) {
+		snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", pid,
+		    pid);
+		if (bus_proc_read(path, buf, sizeof buf) == -1)
+			break;
+		pick = 0;
+		for (w = strtok_r(buf, " \n", &save); w != NULL;
+		    w = strtok_r(NULL, " \n", &save)) {
+			c = strtol(w, NULL, 10);
+			if (c > 0 && bus_proc_stat(c, 5) == fg)
+				pick = c;
+		}
+		if (pick == 0)
+			break;
+		pid = pick;
+	}
+	snprintf(path, sizeof path, "/proc/%ld/fd/1", pid);
 	n = readlink(path, link, sizeof link - 1);
 	if (n <= 0)
-		return 1;	/* cannot tell: assume it may */
+		return 1;
 	link[n] = '\0';
 	return strcmp(link, B.tty) == 0;
 }

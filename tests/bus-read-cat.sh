@@ -1,7 +1,8 @@
 #!/bin/sh
 # Reading a `cat` bus (tty echo: each line shows twice): one signal per send (case 1), a
 # wrapped signal is joined (case 4), the same signal twice 2 s apart is two (case 7),
-# composed's own lines never trigger it (case 8), and a `stty -echo` cat counts once too.
+# composed's own lines never trigger it (case 8); a `stty -echo` cat and a `cat >/dev/null`
+# (echo, no copy) count each send once too.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/lib-bus.sh"
 
@@ -47,9 +48,18 @@ b_expect_in 10 1 '[PEER] QUIET: once'
 b_type "$B_BUS" '[PEER] QUIET: once'
 b_expect_in 10 2 '[PEER] QUIET: once'
 
+# `cat >/dev/null`: the echo shows each line once and nothing copies it, so the same signal
+# sent three times in a row is three signals (composed looks at who writes to the pane).
+t_tmux respawn-pane -k -t "$B_BUS" "cat >/dev/null"
+sleep 0.5
+for i in 1 2 3; do
+	b_type "$B_BUS" '[PEER] NULLCAT: same'
+done
+b_expect_in 10 3 '[PEER] NULLCAT: same'
+
 # Nothing typed before or after was read twice.
 dups=$(t_log_select '.event == "signal_in"' | jq -r .text | sort | uniq -c |
-	awk '$1 > 1 && $0 !~ /AGAIN|QUIET/')
+	awk '$1 > 1 && $0 !~ /AGAIN|QUIET|NULLCAT/')
 [ -z "$dups" ] || t_fail "duplicates: $dups"
 b_no_desync 1
 exit 0
