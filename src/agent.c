@@ -22,6 +22,7 @@
 #include "rules.h"
 #include "signal.h"
 #include "text.h"
+#include "tmux.h"
 #include "watch.h"
 #include "xmalloc.h"
 
@@ -154,7 +155,9 @@ agent_watch_changed(const char *files, int ok, const char *error, void *arg)
 		    "compose files changed, but the project is not up"));
 		return;
 	}
-	/* up -d of what runs now: a service the user left down stays down. */
+	/* Re-read services, images and files; then up -d of what runs now: a service
+	 * the user left down stays down. */
+	compose_refresh();
 	memset(&st, 0, sizeof st);
 	st.kind = STEP_UP;
 	health_running_list(&st.services);
@@ -508,7 +511,7 @@ agent_chains_dash(enum dash_act kind, const char *service, const char *text)
 
 /* ---- incoming signals ---------------------------------------------------- */
 
-/* Handle one line read from the bus (or typed by hand when manual). */
+/* Handle one line read from the bus (or typed by hand when manual); others are logged as ignored. */
 static void
 agent_line(const char *line, int manual)
 {
@@ -516,8 +519,12 @@ agent_line(const char *line, int manual)
 	const struct config_trigger	*t;
 	const char			*matched = NULL;
 
-	if (signal_parse(line, &sig) != 0)
+	if (signal_parse(line, &sig) != 0) {
+		if (*line != '\0')
+			log_event("signal_ignored", json_pack("{s:o, s:b}",
+			    "text", log_str(line), "manual", manual));
 		return;
+	}
 	if (rules_is_own(A.cfg, &sig)) {
 		signal_free(&sig);
 		return;
@@ -584,6 +591,18 @@ agent_headless_event(const char *event, json_t *obj, void *arg)
 	fflush(stdout);
 	free(rest);
 	json_decref(copy);
+}
+
+static void	agent_stdin_read(int, int, void *);
+
+/* Headless: readable event lines on stdout, typed signals from stdin. */
+static void
+agent_headless_start(void)
+{
+	A.headless = 1;
+	log_set_observer(agent_headless_event, NULL);
+	fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
+	loop_fd_add(STDIN_FILENO, LOOP_READ, agent_stdin_read, NULL);
 }
 
 /* Lines typed on stdin in headless mode are handled as manual signals. */
@@ -654,21 +673,157 @@ agent_dash_info(void)
 	free(envs);
 }
 
+/* A logs view waiting for tmux: the command and its -e options, quoted. */
+struct agent_logs {
+	char	*cmd;		/* shell command, quoted for a tmux command line */
+	char	*env;		/* " -e 'K=V'" options */
+};
+
+/* Free a logs request. */
+static void
+agent_logs_free(struct agent_logs *l)
+{
+	free(l->cmd);
+	free(l->env);
+	free(l);
+}
+
+/* The popup failed (tmux < 3.2, no client): show the logs in a split under composed. */
+static void
+agent_logs_split(const struct tmux_reply *r, void *arg)
+{
+	struct agent_logs	*l = arg;
+	const char		*own = getenv("TMUX_PANE");
+	char			*text, *target = NULL;
+
+	if (r->error == 0) {
+		agent_logs_free(l);
+		return;
+	}
+	if (own != NULL)
+		target = text_tmux_quote(own);
+	xasprintf(&text, "split-window -v -l 40%%%s%s%s %s",
+	    target != NULL ? " -t " : "", target != NULL ? target : "",
+	    l->env, l->cmd);
+	if (tmux_send1(text, NULL, NULL) == -1)
+		log_error("dash", "logs: tmux is not connected");
+	free(text);
+	free(target);
+	agent_logs_free(l);
+}
+
+/* list-clients answered: open the popup on a human client of the session. */
+static void
+agent_logs_clients(const struct tmux_reply *r, void *arg)
+{
+	struct agent_logs	*l = arg;
+	struct tmux_reply	 fail = { 1, NULL, 0 };
+	char			*text, *client = NULL;
+	size_t			 i;
+
+	for (i = 0; r->error == 0 && i < r->n && client == NULL; i++) {
+		if (strncmp(r->lines[i], "0 ", 2) == 0)
+			client = text_tmux_quote(r->lines[i] + 2);
+	}
+	if (client == NULL) {
+		agent_logs_split(&fail, l);
+		return;
+	}
+	xasprintf(&text, "display-popup -c %s -E -w 90%% -h 80%%%s %s",
+	    client, l->env, l->cmd);
+	free(client);
+	if (tmux_send1(text, agent_logs_split, l) == -1) {
+		log_error("dash", "logs: tmux is not connected");
+		agent_logs_free(l);
+	}
+	free(text);
+}
+
+/* `l`: `compose logs -f --tail 200 -- SVC` in a tmux popup (or a split). */
+static void
+agent_dash_logs(const char *service)
+{
+	static const char *const pass[] = { "DOCKER_HOST", "DOCKER_CONTEXT",
+	    "DOCKER_CONFIG", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME",
+	    "COMPOSE_PROFILES", "COMPOSE_PATH_SEPARATOR", NULL };
+	const struct compose_project	*p = compose_get();
+	struct agent_logs		*l;
+	struct strv			 argv, env, opts, svc;
+	char				*error = NULL, *shell, *q, *e;
+	const char			*v;
+	size_t				 i;
+
+	if (p == NULL || service == NULL || tmux_session() == NULL) {
+		log_error("dash", "logs: %s", p == NULL ? "compose is not "
+		    "ready" : service == NULL ? "no service selected" :
+		    "tmux is not connected");
+		return;
+	}
+	memset(&argv, 0, sizeof argv);
+	memset(&env, 0, sizeof env);
+	memset(&opts, 0, sizeof opts);
+	memset(&svc, 0, sizeof svc);
+	strv_add(&opts, "-f");
+	strv_add(&opts, "--tail");
+	strv_add(&opts, "200");
+	strv_add(&svc, service);
+	if (compose_argv(&argv, &env, p, NULL, "logs", &opts, &svc,
+	    &error) == -1) {
+		log_error("dash", "logs: %s", error);
+		free(error);
+		goto out;
+	}
+	/* The popup's shell gets the server's environment: hand ours on. */
+	for (i = 0; pass[i] != NULL; i++) {
+		if ((v = getenv(pass[i])) != NULL && !strv_has_var(&env,
+		    pass[i])) {
+			xasprintf(&e, "%s=%s", pass[i], v);
+			strv_add(&env, e);
+			free(e);
+		}
+	}
+	l = xcalloc(1, sizeof *l);
+	l->env = xstrdup("");
+	for (i = 0; i < env.n; i++) {
+		q = text_tmux_quote(env.v[i]);
+		if (q == NULL)
+			continue;
+		xasprintf(&e, "%s -e %s", l->env, q);
+		free(l->env);
+		l->env = e;
+		free(q);
+	}
+	shell = proc_argv_string((const char *const *)argv.v);
+	l->cmd = text_tmux_quote(shell);
+	free(shell);
+	if (l->cmd == NULL) {
+		log_error("dash", "logs: the command cannot be quoted for tmux");
+		agent_logs_free(l);
+		goto out;
+	}
+	q = text_tmux_quote(tmux_session());
+	xasprintf(&e, "list-clients -t %s -F '#{client_control_mode} "
+	    "#{client_name}'", q != NULL ? q : "''");
+	free(q);
+	if (tmux_send1(e, agent_logs_clients, l) == -1) {
+		log_error("dash", "logs: tmux is not connected");
+		agent_logs_free(l);
+	}
+	free(e);
+out:
+	strv_free(&argv);
+	strv_free(&env);
+	strv_free(&opts);
+	strv_free(&svc);
+}
+
 /* A dashboard key: a typed signal, quit/hangup, or an action for chains or health. */
 static void
 agent_dash_action(const struct dash_action *a, void *arg)
 {
-	struct signal	sig;
-
 	(void)arg;
 	switch (a->kind) {
 	case DASH_ACT_SIGNAL:
-		if (signal_parse(a->text, &sig) != 0) {
-			log_event("signal_ignored", json_pack("{s:o, s:b}",
-			    "text", log_str(a->text), "manual", 1));
-			break;
-		}
-		signal_free(&sig);
 		agent_line(a->text, 1);
 		break;
 	case DASH_ACT_QUIT:
@@ -678,6 +833,9 @@ agent_dash_action(const struct dash_action *a, void *arg)
 		log_event("stop", json_pack("{s:s}", "reason",
 		    a->kind == DASH_ACT_QUIT ? "quit" : "terminal gone"));
 		loop_stop();
+		break;
+	case DASH_ACT_LOGS:
+		agent_dash_logs(a->service);
 		break;
 	default:
 		/* -- dash: the lead maps these to chains and health -- */
@@ -699,11 +857,7 @@ agent_dash_start(void)
 	static const struct dash_hooks	hooks = { agent_dash_action, NULL };
 
 	if (dash_start(STDIN_FILENO, STDOUT_FILENO, &hooks) == -1) {
-		A.headless = 1;
-		log_set_observer(agent_headless_event, NULL);
-		fcntl(STDIN_FILENO, F_SETFL,
-		    fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
-		loop_fd_add(STDIN_FILENO, LOOP_READ, agent_stdin_read, NULL);
+		agent_headless_start();
 		log_error("dash", "cannot draw on this terminal (TERM=%s): "
 		    "running headless", getenv("TERM") != NULL ?
 		    getenv("TERM") : "");
@@ -783,6 +937,8 @@ agent_sig_hup(int signo, void *arg)
 	watch_set_debounce(A.cfg->health.debounce_ms);
 	/* -- bus: take the new send delay and queue bound (pane/session need a restart) -- */
 	bus_set_limits(A.cfg->agent.send_delay_ms, A.cfg->agent.queue_max);
+	if (dash_active())
+		agent_dash_info();
 	log_event("config_reload", json_pack("{s:o}", "source",
 	    log_str(cfg->source)));
 }
@@ -800,19 +956,11 @@ agent_sig_usr1(int signo, void *arg)
 
 /* ---- bus (tmux) ------------------------------------------------------------ */
 
-/* A new line read from the bus pane: a signal, or logged as ignored. */
+/* A new line read from the bus pane. */
 static void
 agent_bus_line(const char *line, void *arg)
 {
-	struct signal	sig;
-
 	(void)arg;
-	if (signal_parse(line, &sig) != 0) {
-		log_event("signal_ignored", json_pack("{s:o}", "text",
-		    log_str(line)));
-		return;
-	}
-	signal_free(&sig);
 	agent_line(line, 0);
 }
 
@@ -876,12 +1024,11 @@ agent_run(struct options *o, struct config *cfg, const char *config_path)
 	loop_signal(SIGINT, agent_sig_stop, NULL);
 	loop_signal(SIGHUP, agent_sig_hup, NULL);
 	loop_signal(SIGUSR1, agent_sig_usr1, NULL);
-	if (A.headless) {
-		log_set_observer(agent_headless_event, NULL);
-		fcntl(STDIN_FILENO, F_SETFL,
-		    fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
-		loop_fd_add(STDIN_FILENO, LOOP_READ, agent_stdin_read, NULL);
-	}
+	/* -- dash: take the terminal first, so every event reaches it -- */
+	if (A.headless)
+		agent_headless_start();
+	else
+		agent_dash_start();
 	log_event("start", json_pack("{s:s, s:o, s:i, s:b, s:b}",
 	    "version", PACKAGE_VERSION, "config", log_str(A.cfg->source),
 	    "pid", (int)getpid(), "headless", A.headless,
@@ -894,10 +1041,6 @@ agent_run(struct options *o, struct config *cfg, const char *config_path)
 	agent_bus_start();
 	/* -- health: start watching the engine -- */
 	agent_health_start();
-	/* -- dash: take the terminal -- */
-	if (!A.headless)
-		agent_dash_start();
-
 	if (loop_run() == -1) {
 		log_error("loop", "poll: %s", strerror(errno));
 		rc = 1;

@@ -64,6 +64,19 @@ strv_contains_case(const struct strv *sv, const char *s)
 	return 0;
 }
 
+/* Whether the list (of NAME=value entries) sets the variable name. */
+int
+strv_has_var(const struct strv *sv, const char *name)
+{
+	size_t	i, len = strlen(name);
+
+	for (i = 0; i < sv->n; i++) {
+		if (strncmp(sv->v[i], name, len) == 0 && sv->v[i][len] == '=')
+			return 1;
+	}
+	return 0;
+}
+
 /* The entries joined by sep (caller frees; "" for an empty list). */
 char *
 strv_join(const struct strv *sv, const char *sep)

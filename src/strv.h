@@ -15,6 +15,7 @@ void	strv_free(struct strv *);
 void	strv_copy(struct strv *dst, const struct strv *src);
 int	strv_has(const struct strv *, const char *);
 int	strv_contains_case(const struct strv *, const char *);
+int	strv_has_var(const struct strv *, const char *name);
 char	*strv_join(const struct strv *, const char *sep);
 
 #endif

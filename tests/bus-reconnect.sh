@@ -27,9 +27,12 @@ b_type "$B_BUS" '[PEER] AFTER: c'
 b_expect_in 10 1 '[PEER] AFTER: c'
 b_in_is 1 '[PEER] BEFORE: a' || t_fail "a line was handled again after the reconnect"
 
-# A human runs `attach -d` (detaching every other client).
+# A human runs `attach -d` (detaching every other client). Its stdin stays open: at EOF
+# script(1) would type ^D into the terminal, and tmux would pass it on to the bus (cat).
+mkfifo "$T_TMP/human" || t_fail mkfifo
+exec 8<>"$T_TMP/human"
 script -qfec "tmux -L $T_TMUX_SOCKET -f /dev/null attach-session -d -t test" /dev/null \
-	</dev/null >/dev/null 2>&1 &
+	<"$T_TMP/human" >/dev/null 2>&1 &
 human=$!
 t_on_exit "kill $human 2>/dev/null"
 t_wait_for 15 connected_n 3 || t_fail "no reconnect after attach -d"
