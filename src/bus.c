@@ -1286,6 +1286,13 @@ bus_resolve_found(const struct tmux_reply *r, void *arg)
 		free(copy);
 		return;
 	}
+	if (B.session == NULL && B.session_id != NULL &&
+	    strcmp(f[2], B.session_id) != 0) {
+		/* Its output only comes to a client of its own session. */
+		tmux_retarget(f[1], 1);
+		free(copy);
+		return;
+	}
 	if (B.session != NULL && B.session_id != NULL &&
 	    strcmp(f[2], B.session_id) != 0) {
 		xasprintf(&d, "bus pane %s is not in tmux session %s%s", f[1],
@@ -1377,6 +1384,16 @@ bus_tmux_state(int up, const char *detail, uint64_t retry_ms, void *arg)
 		B.force = 0;
 		if (strncmp(detail, "can't find pane", 15) == 0) {
 			char	*d;
+
+			/*
+			 * Do not keep attaching to a pane that is not there:
+			 * attach to any session and look for the pane with
+			 * commands. (Each control client that connects is a
+			 * small risk: tmux 3.3a can crash when a notification
+			 * meets a control client still identifying.)
+			 */
+			if (B.session == NULL && !B.once)
+				tmux_retarget(NULL, 0);
 
 			xasprintf(&d, "bus pane %s not found on tmux server %s "
 			    "(%s)%s", B.target,

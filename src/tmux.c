@@ -710,6 +710,19 @@ tmux_restart(const char *why)
 	T.restart = loop_timer_add(0, tmux_restart_now, NULL);
 }
 
+/* Attach to target (NULL: any session) from the next connection on; reconnect now if
+ * restart is set. */
+void
+tmux_retarget(const char *target, int restart)
+{
+	if (!T.started)
+		return;
+	free(T.target);
+	T.target = target != NULL ? xstrdup(target) : NULL;
+	if (restart)
+		tmux_restart("attaching to the bus pane's session");
+}
+
 /* Whether commands can be sent. */
 int
 tmux_up(void)

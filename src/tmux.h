@@ -63,6 +63,7 @@ int	 tmux_send(const struct tmux_cmd *, size_t n);
 int	 tmux_send1(const char *text, tmux_reply_cb, void *arg);
 void	 tmux_watch(const char *pane);
 void	 tmux_restart(const char *why);
+void	 tmux_retarget(const char *target, int restart);
 const char *tmux_session(void);
 char	*tmux_quote(const char *);
 size_t	 tmux_unescape(char *s, size_t len);

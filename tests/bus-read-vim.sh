@@ -5,8 +5,10 @@
 . "$top_srcdir/tests/lib-bus.sh"
 t_need vim
 
+# No terminal queries: their answers make vim redraw and wipe "-- INSERT --" at random.
 b_server 80 12 env -i PATH=/usr/bin:/bin HOME="$T_TMP" TERM=screen \
-	vim -u NONE -i NONE -N -n -X -c startinsert
+	vim -u NONE -i NONE -N -n -X \
+	--cmd 'set t_RV= t_u7= t_RB= t_RF= t_RS= t_RC=' -c startinsert
 t_wait_for 30 t_pane_has "$B_BUS" "INSERT" || { t_pane_text "$B_BUS" >&2; t_fail "vim did not start in insert mode"; }
 b_composed
 
