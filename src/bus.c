@@ -1196,7 +1196,7 @@ bus_look(void)
 		snprintf(start, sizeof start, "-");
 	else
 		snprintf(start, sizeof start, "%d", B.look.rel);
-	pane = tmux_quote(B.pane);
+	pane = text_squote(B.pane);
 	xasprintf(&disp, "display-message -p -t %s 'snap #{pane_id} "
 	    "#{history_size} #{history_limit} #{pane_width} #{pane_height} "
 	    "#{cursor_x} #{cursor_y} #{alternate_on} #{pane_in_mode} "
@@ -1339,7 +1339,7 @@ bus_resolve(void)
 	B.missing_timer = NULL;
 	if (!tmux_up() || B.resolving)
 		return;
-	t = tmux_quote(B.target);
+	t = text_squote(B.target);
 	xasprintf(&probe, "capture-pane -p -t %s -S 0 -E 0", t);
 	xasprintf(&disp, "display-message -p -t %s 'bus #{pane_id} "
 	    "#{session_id} #{pid} #{start_time} #{pane_tty} #{pane_pid} "
@@ -1536,7 +1536,7 @@ bus_enter(void *arg)
 		B.w = BUS_W_IDLE;
 		return;
 	}
-	pane = tmux_quote(B.pane);
+	pane = text_squote(B.pane);
 	xasprintf(&set, "set-buffer -b %s \"\\r\"", B.buf_cr);
 	xasprintf(&paste, "paste-buffer -d -r -b %s -t %s", B.buf_cr, pane);
 	memset(c, 0, sizeof c);
@@ -1646,7 +1646,7 @@ bus_type(void)
 		bus_write_done(0, "nothing to type");
 		return;
 	}
-	pane = tmux_quote(B.pane);
+	pane = text_squote(B.pane);
 	xasprintf(&set, "set-buffer -b %s -- %s", B.buf, q);
 	xasprintf(&paste, "paste-buffer -d -r -b %s -t %s", B.buf, pane);
 	memset(c, 0, sizeof c);

@@ -10,6 +10,7 @@
 
 #include "loop.h"
 #include "proc.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define PROC_TAIL_LINES	16		/* lines of each stream kept for reports */
@@ -548,25 +549,6 @@ proc_tail_text(const struct proc *p, int stream, size_t lines)
 	return text;
 }
 
-/* One argument in single quotes, each ' written as '\'' (caller frees). */
-static char *
-proc_quote(const char *arg)
-{
-	char	*q = xmalloc(strlen(arg) * 4 + 3), *o = q;
-
-	*o++ = '\'';
-	for (; *arg != '\0'; arg++) {
-		if (*arg == '\'') {
-			memcpy(o, "'\\''", 4);
-			o += 4;
-		} else
-			*o++ = *arg;
-	}
-	*o++ = '\'';
-	*o = '\0';
-	return q;
-}
-
 /* An argv as one readable string, for logs and dry runs (caller frees). */
 char *
 proc_argv_string(const char *const *argv)
@@ -579,7 +561,7 @@ proc_argv_string(const char *const *argv)
 		    strcspn(argv[i], " \t\n\"'\\$`;&|<>()*?[]#~") == strlen(argv[i]))
 			xasprintf(&t, "%s%s%s", s, i ? " " : "", argv[i]);
 		else {
-			q = proc_quote(argv[i]);
+			q = text_squote(argv[i]);
 			xasprintf(&t, "%s%s%s", s, i ? " " : "", q);
 			free(q);
 		}

@@ -441,11 +441,18 @@ text_shell_unwrap(const char *s)
 char *
 text_tmux_quote(const char *s)
 {
+	if (strpbrk(s, "\r\n") != NULL)
+		return NULL;
+	return text_squote(s);
+}
+
+/* s in single quotes with each ' as '\'' (sh and tmux read it back as s; caller frees). */
+char *
+text_squote(const char *s)
+{
 	struct tbuf	 b = { NULL, 0, 0 };
 	const char	*p;
 
-	if (strpbrk(s, "\r\n") != NULL)
-		return NULL;
 	tbuf_str(&b, "'");
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '\'')

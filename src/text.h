@@ -44,6 +44,7 @@ char	*text_shell_unwrap(const char *s);
  * or LF.  ; \; " $ ~ # stay literal; a command that expands formats itself
  * (display -p, run-shell) would still expand #{...}: quote data, not formats.
  */
+char	*text_squote(const char *);
 char	*text_tmux_quote(const char *s);
 
 #endif

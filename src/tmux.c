@@ -97,29 +97,6 @@ tmux_trace(const char *dir, const char *line, size_t len)
 	fflush(f);
 }
 
-/* Quote s as one tmux argument: single quotes, ' as '\'' (caller frees). */
-char *
-tmux_quote(const char *s)
-{
-	size_t	 n = 3, i;
-	char	*q, *p;
-
-	for (i = 0; s[i] != '\0'; i++)
-		n += s[i] == '\'' ? 4 : 1;
-	q = p = xmalloc(n);
-	*p++ = '\'';
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else
-			*p++ = s[i];
-	}
-	*p++ = '\'';
-	*p = '\0';
-	return q;
-}
-
 /* Undo %output's \\ooo escapes in place; returns the new length. */
 size_t
 tmux_unescape(char *s, size_t len)

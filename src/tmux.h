@@ -65,7 +65,6 @@ void	 tmux_watch(const char *pane);
 void	 tmux_restart(const char *why);
 void	 tmux_retarget(const char *target, int restart);
 const char *tmux_session(void);
-char	*tmux_quote(const char *);
 size_t	 tmux_unescape(char *s, size_t len);
 
 #endif
