@@ -60,7 +60,6 @@ agent_say(const char *key, const struct text_var *vars, size_t nvars)
 	all[nvars].value = A.cfg->agent.name;
 	line = text_expand(tmpl, all, nvars + 1);
 	free(all);
-	/* -- bus: hand the line to bus_send() (it logs signal_out) -- */
 	bus_send(line);
 	free(line);
 }
@@ -345,7 +344,6 @@ agent_chain_ready(const struct strv *services, char **why, void *arg)
 {
 	(void)arg;
 	*why = NULL;
-	/* -- health: answer from the health model (health_ready) -- */
 	if (health_engine_state(NULL) != 1)
 		return CHAIN_READY_UNKNOWN;
 	switch (health_ready(services, why)) {
@@ -363,7 +361,6 @@ static char *
 agent_chain_running(void *arg)
 {
 	(void)arg;
-	/* -- health: health_running() -- */
 	if (health_engine_state(NULL) != 1)
 		return NULL;
 	return health_running();
@@ -384,7 +381,6 @@ agent_chain_started(const char *chain, const struct strv *services, void *arg)
 {
 	(void)chain;
 	(void)arg;
-	/* -- health: health_chain_begin(services) -- */
 	health_chain_begin(services);
 }
 
@@ -393,7 +389,6 @@ static void
 agent_chain_done(const char *chain, const char *result, void *arg)
 {
 	(void)arg;
-	/* -- health: health_chain_end() and resync -- */
 	agent_health_chain_done(chain, result);
 }
 
@@ -404,7 +399,7 @@ agent_compose_ready(const struct compose_project *p, const char *error,
 {
 	(void)arg;
 	chain_compose_ready(p, error);
-	/* -- health/watch/dash: take p (project name, files, env files) -- */
+	/* Take p (project name, files, env files). */
 	agent_health_project(p);
 }
 
@@ -552,15 +547,12 @@ agent_line(const char *line, int manual)
 	if (t != NULL) {
 		switch (t->action) {
 		case ACTION_CHAIN:
-			/* -- chains: request t->chain with sig as its trigger -- */
 			chain_request(t->chain, &sig, manual);
 			break;
 		case ACTION_STATUS:
-			/* -- health: answer from the health model -- */
 			agent_health_status();
 			break;
 		case ACTION_RESET:
-			/* -- health: reset failed services -- */
 			health_reset(sig.subject != NULL && *sig.subject != '\0' ?
 			    sig.subject : NULL);
 			break;
@@ -838,12 +830,12 @@ agent_dash_action(const struct dash_action *a, void *arg)
 		agent_dash_logs(a->service);
 		break;
 	default:
-		/* -- dash: the lead maps these to chains and health -- */
+		/* Keys that run compose, then keys for the health model. */
 		if (agent_chains_dash(a->kind, a->service, a->text))
 			break;
 		if (agent_health_dash(a))
 			break;
-		log_error("dash", "%s%s%s: not wired yet",
+		log_error("dash", "%s%s%s: unknown action",
 		    dash_action_name(a->kind), a->service != NULL ? " " : "",
 		    a->service != NULL ? a->service : "");
 		break;
@@ -932,10 +924,10 @@ agent_sig_hup(int signo, void *arg)
 	}
 	config_free(A.cfg);
 	A.cfg = cfg;
-	/* -- health: take the new health: section -- */
+	/* Take the new health: section. */
 	health_configure(&A.cfg->health);
 	watch_set_debounce(A.cfg->health.debounce_ms);
-	/* -- bus: take the new send delay and queue bound (pane/session need a restart) -- */
+	/* Take the new send delay and queue bound (pane/session need a restart). */
 	bus_set_limits(A.cfg->agent.send_delay_ms, A.cfg->agent.queue_max);
 	if (dash_active())
 		agent_dash_info();
@@ -950,7 +942,6 @@ agent_sig_usr1(int signo, void *arg)
 	(void)signo;
 	(void)arg;
 	log_reopen();
-	/* -- records: records_reopen() -- */
 	records_reopen();
 }
 
@@ -1010,7 +1001,7 @@ agent_run(struct options *o, struct config *cfg, const char *config_path)
 	A.cfg = cfg;
 	A.config_path = config_path != NULL ? xstrdup(config_path) : NULL;
 	A.had_tty = isatty(STDIN_FILENO);
-	/* -- dash: fall back when it cannot draw -- */
+	/* The dashboard needs a terminal that can draw; else headless. */
 	setlocale(LC_CTYPE, "");
 	A.headless = o->headless || !dash_usable(STDIN_FILENO, STDOUT_FILENO);
 
@@ -1024,7 +1015,7 @@ agent_run(struct options *o, struct config *cfg, const char *config_path)
 	loop_signal(SIGINT, agent_sig_stop, NULL);
 	loop_signal(SIGHUP, agent_sig_hup, NULL);
 	loop_signal(SIGUSR1, agent_sig_usr1, NULL);
-	/* -- dash: take the terminal first, so every event reaches it -- */
+	/* Take the terminal first, so every event reaches it. */
 	if (A.headless)
 		agent_headless_start();
 	else
@@ -1034,25 +1025,22 @@ agent_run(struct options *o, struct config *cfg, const char *config_path)
 	    "pid", (int)getpid(), "headless", A.headless,
 	    "dry_run", o->dry_run));
 
-	/* -- chains: detect compose, open the records, get chains ready -- */
+	/* Detect compose, open the records, get chains ready. */
 	if (agent_chains_start() == -1)
 		rc = 1;
-	/* -- bus: connect to tmux and start reading the bus pane -- */
 	agent_bus_start();
-	/* -- health: start watching the engine -- */
 	agent_health_start();
+
 	if (loop_run() == -1) {
 		log_error("loop", "poll: %s", strerror(errno));
 		rc = 1;
 	}
 
-	/* -- dash: give the terminal back first -- */
+	/* Give the terminal back first. */
 	agent_dash_stop();
-	/* -- chains: detach chain and compose children before the shutdown -- */
+	/* Detach chain and compose children before the shutdown. */
 	agent_chains_stop();
-	/* -- bus: detach from tmux -- */
 	bus_stop();
-	/* -- health: stop watching -- */
 	agent_health_stop();
 	proc_shutdown(3000);
 	log_event("exit", json_pack("{s:i}", "code", rc));
