@@ -1106,22 +1106,35 @@ chain_inspect(struct chain_run *r, const struct strv *images, chain_cont cont)
 	return rc;
 }
 
-/* After a build: the built images were inspected (history and records updated). */
+static void	chain_images_report(struct chain_run *);
+
+/* The images were inspected: after a build (history and records updated), or for image_metrics now. */
 static void
-chain_build_inspected(struct chain_run *r, int status, struct proc *p)
+chain_images_inspected(struct chain_run *r, int after_build)
 {
 	struct strv	images = { NULL, 0 };
 
-	(void)status;
-	(void)p;
 	if (r->cancelled) {
 		chain_cancelled(r);
 		return;
 	}
 	chain_built_images(r, &images);
-	chain_images_parse(r, &images, 1);
+	chain_images_parse(r, &images, after_build);
 	strv_free(&images);
+	if (!after_build) {
+		chain_log_step_end(r, 0, 0, NULL);
+		chain_images_report(r);
+	}
 	chain_next(r);
+}
+
+/* After a build: the built images were inspected. */
+static void
+chain_build_inspected(struct chain_run *r, int status, struct proc *p)
+{
+	(void)status;
+	(void)p;
+	chain_images_inspected(r, 1);
 }
 
 /* The build succeeded: inspect what it built. */
@@ -1195,20 +1208,9 @@ chain_images_report(struct chain_run *r)
 static void
 chain_metrics_inspected(struct chain_run *r, int status, struct proc *p)
 {
-	struct strv	images = { NULL, 0 };
-
 	(void)status;
 	(void)p;
-	if (r->cancelled) {
-		chain_cancelled(r);
-		return;
-	}
-	chain_built_images(r, &images);
-	chain_images_parse(r, &images, 0);
-	strv_free(&images);
-	chain_log_step_end(r, 0, 0, NULL);
-	chain_images_report(r);
-	chain_next(r);
+	chain_images_inspected(r, 0);
 }
 
 /* The image_metrics step. */

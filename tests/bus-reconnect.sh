@@ -48,7 +48,7 @@ t_tmux kill-server
 t_log_wait 10 '.event == "tmux" and .state == "disconnected" and
 	(.detail | length) > 0' >/dev/null || t_fail "the dead server was not noticed"
 sleep 1
-t_tmux new-session -d -s test -x 80 -y 20 cat || t_fail "cannot restart the server"
+t_tmux new-session -d -c "$T_TMP" -s test -x 80 -y 20 cat || t_fail "cannot restart the server"
 t_wait_for 20 connected_n 4 || t_fail "no reconnect to the new server"
 b_type "$B_BUS" '[PEER] NEW: e'
 b_expect_in 10 1 '[PEER] NEW: e'

@@ -122,7 +122,7 @@ t_tmux_start() {
 	T_TMUX_SOCKET=composed-test-$$
 	T_TMUX="tmux -L $T_TMUX_SOCKET -f /dev/null"
 	export T_TMUX_SOCKET T_TMUX T_SESSION
-	tmux -L "$T_TMUX_SOCKET" -f /dev/null new-session -d -s "$T_SESSION" \
+	tmux -L "$T_TMUX_SOCKET" -f /dev/null new-session -d -c "$T_TMP" -s "$T_SESSION" \
 		-x "$_t_w" -y "$_t_h" "$@" || t_fail "cannot start a tmux server"
 }
 
