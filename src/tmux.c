@@ -590,7 +590,11 @@ tmux_connect(void *arg)
 	argv[n++] = "-C";
 	argv[n++] = "attach-session";
 	argv[n++] = "-f";
-	argv[n++] = "ignore-size";
+	/*
+	 * A one-shot client (composed send) needs no %output: tmux 3.3a has
+	 * crashed when output notifications raced a control client's attach.
+	 */
+	argv[n++] = T.once ? "ignore-size,no-output" : "ignore-size";
 	if (T.target != NULL) {
 		argv[n++] = "-t";
 		argv[n++] = T.target;
