@@ -121,7 +121,8 @@ d_wait_exit() {
 
 # Fail unless the terminal modes after composed are a shell's (canonical, echo, signals).
 d_terminal_restored() {
-	[ -s "$T_TMP/$D_WIN.stty" ] || t_fail "no stty output after composed"
+	# The wrapper runs stty right after writing rc: wait (bounded) for it.
+	t_wait_for 10 test -s "$T_TMP/$D_WIN.stty" || t_fail "no stty output after composed"
 	for _d_mode in icanon echo isig icrnl opost; do
 		grep -Eq "(^| )$_d_mode( |$)" "$T_TMP/$D_WIN.stty" ||
 			t_fail "terminal not restored: $_d_mode is off: $(cat "$T_TMP/$D_WIN.stty")"
